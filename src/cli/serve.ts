@@ -1,0 +1,39 @@
+import { bootstrap, openOrchard } from '../app/orchard.js';
+import { DEV_ADMIN, loadConfig } from '../config/config.js';
+import { buildApp } from '../http/app.js';
+
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const orchard = await openOrchard(config);
+  const app = await buildApp(orchard);
+  const log = app.log;
+
+  for (const line of await bootstrap(orchard)) log.info(line);
+  if (config.bootstrap.adminEmail === DEV_ADMIN.email && (await orchard.accounts.userCount()) > 0) {
+    log.info(`development sign-in: ${DEV_ADMIN.email} with the password from the README (unless you changed it)`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: finishing in-flight requests, then closing the database`);
+    try {
+      await app.close();
+      await orchard.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  const where = config.database.engine === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
+  log.info(
+    `Orchard is ready at ${config.publicUrl.toString()} (${config.mode}, ${where}, master key from ${orchard.keyringSource}${config.sandbox ? ', Apple sandbox on' : ''})`,
+  );
+}

@@ -1,0 +1,171 @@
+import path from 'node:path';
+
+/**
+ * Orchard's configuration, read once from the environment at start.
+ * Every problem is reported as one line naming the variable, so an operator
+ * can fix a deployment from the process's last log line alone.
+ */
+export interface Config {
+  readonly mode: 'development' | 'production';
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: URL;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly masterKey: { readonly current?: string; readonly previous?: string };
+  readonly sandbox: boolean;
+  readonly appleDepUrl: URL;
+  readonly bootstrap: {
+    readonly adminEmail?: string;
+    readonly adminPassword?: string;
+    readonly apiKey?: string;
+  };
+  readonly logLevel: string;
+}
+
+export type DatabaseConfig =
+  | { readonly engine: 'sqlite'; readonly file: string }
+  | { readonly engine: 'postgres'; readonly url: string };
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A variable that is set to an empty string counts as unset: that is what shells and compose files produce. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parsePort(env: Env): number {
+  const raw = read(env, 'PORT');
+  if (raw === undefined) return 8080;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
+    throw new ConfigError('PORT', `must be a whole number from 1 to 65535 (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function parseUrl(name: string, raw: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL such as https://orchard.example.com (got "${raw}")`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${raw}")`);
+  }
+  return url;
+}
+
+function parseFlag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be 1 or 0 (got "${raw}")`);
+}
+
+function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
+  const raw = read(env, 'DATABASE_URL');
+  if (raw === undefined) return { engine: 'sqlite', file: path.join(dataDir, 'orchard.db') };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    parseUrl('DATABASE_URL', raw, ['postgres:', 'postgresql:']);
+    return { engine: 'postgres', url: raw };
+  }
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:/var/lib/orchard/orchard.db');
+    return { engine: 'sqlite', file: path.resolve(file) };
+  }
+  throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (or unset for SQLite in ORCHARD_DATA_DIR)');
+}
+
+export const DEV_ADMIN = { email: 'admin@orchard.local', password: 'orchard-admin' } as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = read(env, 'NODE_ENV') === 'production' ? 'production' : 'development';
+  const port = parsePort(env);
+  const host = read(env, 'HOST') ?? (mode === 'production' ? '0.0.0.0' : '127.0.0.1');
+  const dataDir = path.resolve(read(env, 'ORCHARD_DATA_DIR') ?? './data');
+
+  const publicUrlRaw = read(env, 'ORCHARD_PUBLIC_URL');
+  if (mode === 'production' && publicUrlRaw === undefined) {
+    throw new ConfigError(
+      'ORCHARD_PUBLIC_URL',
+      'is required in production: set it to the https:// URL that browsers and devices use to reach Orchard',
+    );
+  }
+  const publicUrl = parseUrl('ORCHARD_PUBLIC_URL', publicUrlRaw ?? `http://localhost:${port}`, ['http:', 'https:']);
+  // Enrollment URLs and cookies derive from it: a trailing path would be glued onto every URL.
+  publicUrl.pathname = publicUrl.pathname.replace(/\/+$/, '');
+
+  const masterKey = read(env, 'ORCHARD_MASTER_KEY');
+  if (mode === 'production' && masterKey === undefined) {
+    throw new ConfigError(
+      'ORCHARD_MASTER_KEY',
+      'is required in production: set it to 32 random bytes in base64 (openssl rand -base64 32) and keep a copy in your password vault',
+    );
+  }
+
+  const apiKey = read(env, 'ORCHARD_BOOTSTRAP_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 32) {
+    throw new ConfigError('ORCHARD_BOOTSTRAP_API_KEY', `must be at least 32 characters (got ${apiKey.length})`);
+  }
+  let adminEmail = read(env, 'ORCHARD_BOOTSTRAP_ADMIN_EMAIL');
+  let adminPassword = env['ORCHARD_BOOTSTRAP_ADMIN_PASSWORD'];
+  if ((adminEmail === undefined) !== (adminPassword === undefined || adminPassword === '')) {
+    throw new ConfigError(
+      adminEmail === undefined ? 'ORCHARD_BOOTSTRAP_ADMIN_EMAIL' : 'ORCHARD_BOOTSTRAP_ADMIN_PASSWORD',
+      'must be set together with its partner (ORCHARD_BOOTSTRAP_ADMIN_EMAIL and ORCHARD_BOOTSTRAP_ADMIN_PASSWORD)',
+    );
+  }
+
+  // A newcomer's `npm start` must end on a sign-in page they can get past. The account is only
+  // made while no user exists, and never in production.
+  if (mode === 'development' && adminEmail === undefined) {
+    adminEmail = DEV_ADMIN.email;
+    adminPassword = DEV_ADMIN.password;
+  }
+
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const previous = read(env, 'ORCHARD_MASTER_KEY_PREVIOUS');
+  return {
+    mode,
+    host,
+    port,
+    publicUrl,
+    dataDir,
+    database: parseDatabase(env, dataDir),
+    masterKey: {
+      ...(masterKey === undefined ? {} : { current: masterKey }),
+      ...(previous === undefined ? {} : { previous }),
+    },
+    sandbox: parseFlag(env, 'ORCHARD_SANDBOX', mode === 'development'),
+    appleDepUrl: parseUrl('APPLE_DEP_URL', read(env, 'APPLE_DEP_URL') ?? 'https://mdmenrollment.apple.com', [
+      'https:',
+      'http:',
+    ]),
+    bootstrap: {
+      ...(adminEmail === undefined ? {} : { adminEmail, adminPassword }),
+      ...(apiKey === undefined ? {} : { apiKey }),
+    },
+    logLevel,
+  };
+}

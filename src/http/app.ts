@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Orchard } from '../app/orchard.js';
+import { registerAuth } from './auth.js';
+import { redactPaths } from './logging.js';
+import { registerMetrics } from './metrics.js';
+import { errorHandler } from './problem.js';
+import { authRoutes } from './routes/auth.js';
+import { customerRoutes } from './routes/customers.js';
+import { healthRoutes } from './routes/health.js';
+import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
+import { registerWebApp } from './web.js';
+
+export interface AppOptions {
+  /** false silences request logs (tests); otherwise pino at the configured level. */
+  readonly logger?: boolean;
+  /** Where the built web app lives; tests point elsewhere or at nothing. */
+  readonly webDist?: string;
+}
+
+/** JSON bodies are names and settings; anything bigger is a mistake or an attack. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(orchard: Orchard, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = orchard;
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+    bodyLimit: JSON_BODY_LIMIT,
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*; login
+    // throttling per address depends on it.
+    trustProxy: config.mode === 'production',
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(errorHandler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addSchema(ProblemSchema);
+  app.addSchema(CustomerSchema);
+  app.addSchema(SiteSchema);
+  app.addSchema(ApiKeySchema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Orchard API',
+        version: '1',
+        description:
+          'Device Management for Apple. Authenticate with "Authorization: Bearer <api key>" (create one with `orchard api-key create`). Errors are RFC 9457 problem details with a stable `code`.',
+      },
+      servers: [{ url: config.publicUrl.toString().replace(/\/$/, '') }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerMetrics(app);
+  await app.register(healthRoutes, { db: orchard.db });
+  await app.register(fastifyCookie);
+
+  const secureCookies = config.publicUrl.protocol === 'https:' || config.mode === 'production';
+  await app.register(
+    async (api) => {
+      registerAuth(api, { accounts: orchard.accounts, secureCookies });
+      await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
+      await api.register(customerRoutes, { customers: orchard.customers });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await registerWebApp(app, options.webDist);
+  return app;
+}

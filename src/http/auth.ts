@@ -1,0 +1,104 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { AccountService } from '../domain/accounts.js';
+import { SESSION_IDLE_MS } from '../domain/accounts.js';
+import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import type { Principal } from '../domain/principal.js';
+
+export const SESSION_COOKIE = 'orchard_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Present when the request came with a valid session cookie. */
+    sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without a principal (sign-in itself). */
+    public?: boolean;
+  }
+}
+
+/**
+ * The CSRF token is derived from the session token, so nothing extra is stored and a page
+ * on another origin, which cannot read the HttpOnly cookie, cannot compute it.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHmac('sha256', sessionToken).update('orchard-csrf').digest('base64url');
+}
+
+function csrfMatches(sessionToken: string, presented: string | string[] | undefined): boolean {
+  if (typeof presented !== 'string') return false;
+  const expected = Buffer.from(csrfTokenFor(sessionToken));
+  const actual = Buffer.from(presented);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthOptions {
+  readonly accounts: AccountService;
+  readonly secureCookies: boolean;
+}
+
+/** Registers request authentication for every route in the plugin's scope. */
+export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      const principal = match?.[1] === undefined ? undefined : await options.accounts.authenticateApiKey(match[1]);
+      // A wrong key is an error even on public routes: a script should learn at once that its key is dead.
+      if (principal === undefined) {
+        throw new UnauthenticatedError(
+          'INVALID_API_KEY',
+          'The API key is not valid: it may have been revoked or mistyped. Send "Authorization: Bearer <key>" with an active key.',
+        );
+      }
+      request.principal = principal;
+      return;
+    }
+    const sessionToken = request.cookies[SESSION_COOKIE];
+    if (sessionToken !== undefined && sessionToken !== '') {
+      const session = await options.accounts.authenticateSession(sessionToken);
+      if (session !== undefined) {
+        request.principal = session.principal;
+        request.sessionToken = sessionToken;
+        if (!SAFE_METHODS.has(request.method) && !csrfMatches(sessionToken, request.headers[CSRF_HEADER])) {
+          throw new ForbiddenError(
+            'This request is missing its CSRF token. Reload the page and try again; API clients should use an API key instead of the session cookie.',
+            'CSRF_FAILED',
+          );
+        }
+      }
+    }
+    if (request.principal === null && request.routeOptions.config.public !== true) {
+      throw new UnauthenticatedError();
+    }
+  });
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    // Lax, not Strict: a technician following a link from a ticket to Orchard stays signed in.
+    // Writes are still protected by the CSRF header.
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: Math.floor(SESSION_IDLE_MS / 1000),
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (request.principal === null) throw new UnauthenticatedError();
+  return request.principal;
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { makeProblem, sendProblem } from './problem.js';
+
+/** The checkout's root, found from this file whether it runs from src/ (tsx) or dist/src/ (built). */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the Orchard checkout (no package.json above this module)');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Paths the web app never owns: unknown URLs under them are API 404s, not the SPA. */
+const API_PREFIXES = ['/api/', '/mdm/', '/sandbox/', '/healthz', '/metrics', '/docs', '/openapi.json'];
+
+/**
+ * Serves the built React app and falls back to index.html for client-side routes, so a
+ * technician can reload or bookmark /customers/… .
+ */
+export async function registerWebApp(app: FastifyInstance, webDist = path.join(projectRoot(), 'web', 'dist')): Promise<void> {
+  const built = fs.existsSync(path.join(webDist, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
+    // Hashed asset names can be cached forever; index.html must always be revalidated.
+    app.get('/assets/*', (request, reply) =>
+      reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(`assets/${(request.params as { '*': string })['*']}`),
+    );
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0] ?? '/';
+    const isApi = API_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
+    if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return sendProblem(reply, makeProblem(404, 'NOT_FOUND', `There is no ${request.method} ${url} endpoint. See /docs for the API.`));
+    }
+    if (!built) {
+      return reply
+        .code(503)
+        .type('text/html')
+        .send('<!doctype html><title>Orchard</title><p>The web app is not built. Run <code>npm run build:web</code> (npm start does it for you).</p>');
+    }
+    return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+  });
+}

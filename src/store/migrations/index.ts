@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+/**
+ * Migrations are imported statically rather than read from a folder: the same list works
+ * from TypeScript sources (tests) and from the compiled build, and a missing file is a
+ * compile error instead of a silently skipped migration. Names sort in application order.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely';
+import type { ApiKeyRow, Database } from '../schema.js';
+
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  /** The first characters of the key, enough to recognise it in a list; never the key. */
+  readonly prefix: string;
+  readonly userId: string | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface ApiKeyRepository {
+  insert(row: { id: string; name: string; prefix: string; keyHash: string; userId: string | null; now: string }): Promise<ApiKey>;
+  findActiveByHash(keyHash: string): Promise<ApiKey | undefined>;
+  existsWithHash(keyHash: string): Promise<boolean>;
+  list(): Promise<ApiKey[]>;
+  /** Revokes by id or by prefix; returns the keys revoked. */
+  revoke(idOrPrefix: string, now: string): Promise<ApiKey[]>;
+  touch(id: string, now: string): Promise<void>;
+}
+
+export class KyselyApiKeyRepository implements ApiKeyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: {
+    id: string;
+    name: string;
+    prefix: string;
+    keyHash: string;
+    userId: string | null;
+    now: string;
+  }): Promise<ApiKey> {
+    await this.db
+      .insertInto('api_keys')
+      .values({
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        key_hash: row.keyHash,
+        user_id: row.userId,
+        created_at: row.now,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    return { id: row.id, name: row.name, prefix: row.prefix, userId: row.userId, createdAt: row.now, lastUsedAt: null, revokedAt: null };
+  }
+
+  async findActiveByHash(keyHash: string): Promise<ApiKey | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async existsWithHash(keyHash: string): Promise<boolean> {
+    const row = await this.db.selectFrom('api_keys').select('id').where('key_hash', '=', keyHash).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async list(): Promise<ApiKey[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toApiKey);
+  }
+
+  async revoke(idOrPrefix: string, now: string): Promise<ApiKey[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('api_keys')
+        .selectAll()
+        .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('prefix', '=', idOrPrefix)]))
+        .where('revoked_at', 'is', null)
+        .execute();
+      if (rows.length === 0) return [];
+      await tx
+        .updateTable('api_keys')
+        .set({ revoked_at: now })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.map((r) => toApiKey({ ...r, revoked_at: now }));
+    });
+  }
+
+  async touch(id: string, now: string): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+}
+
+function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}

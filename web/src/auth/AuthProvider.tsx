@@ -1,0 +1,99 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  authApi,
+  isApiError,
+  setCsrfRefresher,
+  setCsrfToken,
+  setUnauthorizedHandler,
+  type Session,
+  type User,
+} from '../api';
+import { notifyError } from '../lib/notify';
+import { AuthContext, type AuthContextValue, type AuthStatus } from './context';
+
+interface State {
+  status: AuthStatus;
+  user: User | null;
+  error: unknown;
+}
+
+/** Holds the signed-in user. Checks GET /api/v1/auth/me on load; any later 401 signs out locally. */
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<State>({ status: 'loading', user: null, error: null });
+  const [attempt, setAttempt] = useState(0);
+  const statusRef = useRef<AuthStatus>('loading');
+  statusRef.current = state.status;
+
+  const applySession = useCallback((session: Session) => {
+    setCsrfToken(session.csrfToken);
+    setState({ status: 'authenticated', user: session.user, error: null });
+  }, []);
+
+  const endSession = useCallback(() => {
+    setCsrfToken(null);
+    queryClient.clear();
+    setState({ status: 'unauthenticated', user: null, error: null });
+  }, [queryClient]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    authApi
+      .fetchSession(controller.signal)
+      .then(applySession)
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (isApiError(error) && error.status === 401) endSession();
+        else setState({ status: 'unavailable', user: null, error });
+      });
+    return () => controller.abort();
+  }, [attempt, applySession, endSession]);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      if (statusRef.current !== 'authenticated') return;
+      endSession();
+      notifyError('Signed out', new Error('Your session has ended. Sign in again to continue.'));
+    });
+    setCsrfRefresher(async () => {
+      const session = await authApi.fetchSession();
+      return session.csrfToken;
+    });
+    return () => {
+      setUnauthorizedHandler(null);
+      setCsrfRefresher(null);
+    };
+  }, [endSession]);
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      const session = await authApi.login(email, password);
+      queryClient.clear();
+      applySession(session);
+    },
+    [applySession, queryClient],
+  );
+
+  const signOut = useCallback(async () => {
+    try {
+      await authApi.logout();
+    } catch (error) {
+      // Already signed out on the server: nothing more to do.
+      if (!(isApiError(error) && error.status === 401)) throw error;
+    }
+    endSession();
+  }, [endSession]);
+
+  const reload = useCallback(() => {
+    setState({ status: 'loading', user: null, error: null });
+    setAttempt((n) => n + 1);
+  }, []);
+
+  const value = useMemo<AuthContextValue>(
+    () => ({ ...state, signIn, signOut, reload }),
+    [state, signIn, signOut, reload],
+  );
+
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}

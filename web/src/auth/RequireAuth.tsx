@@ -1,0 +1,23 @@
+import { Navigate, Outlet, useLocation } from 'react-router-dom';
+import { FullPageLoader } from '../components/FullPageLoader';
+import { ServerUnavailable } from './ServerUnavailable';
+import { useAuth } from './useAuth';
+
+export interface LoginLocationState {
+  /** Where to return after signing in. */
+  from?: string;
+}
+
+/** Renders the signed-in part of the app, or sends the visitor to /login and back. */
+export function RequireAuth() {
+  const { status } = useAuth();
+  const location = useLocation();
+
+  if (status === 'loading') return <FullPageLoader />;
+  if (status === 'unavailable') return <ServerUnavailable />;
+  if (status === 'unauthenticated') {
+    const state: LoginLocationState = { from: `${location.pathname}${location.search}${location.hash}` };
+    return <Navigate to="/login" replace state={state} />;
+  }
+  return <Outlet />;
+}

@@ -1,0 +1,17 @@
+import { createContext } from 'react';
+import type { User } from '../api';
+
+export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'unavailable';
+
+export interface AuthContextValue {
+  status: AuthStatus;
+  user: User | null;
+  /** Why the session could not be checked (status "unavailable"). */
+  error: unknown;
+  signIn: (email: string, password: string) => Promise<void>;
+  signOut: () => Promise<void>;
+  /** Checks the session again (after "unavailable"). */
+  reload: () => void;
+}
+
+export const AuthContext = createContext<AuthContextValue | null>(null);

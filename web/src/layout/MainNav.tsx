@@ -1,0 +1,49 @@
+import { AppShell, NavLink, ScrollArea, Text } from '@mantine/core';
+import { IconBook2, IconBrandApple, IconBuildingStore, IconExternalLink } from '@tabler/icons-react';
+import { Link, useLocation } from 'react-router-dom';
+
+export function MainNav() {
+  const { pathname } = useLocation();
+  const under = (prefix: string) => pathname === prefix || pathname.startsWith(`${prefix}/`);
+
+  return (
+    <>
+      <AppShell.Section grow component={ScrollArea}>
+        <NavLink
+          component={Link}
+          to="/customers"
+          label="Customers"
+          leftSection={<IconBuildingStore size={18} stroke={1.6} />}
+          active={under('/customers')}
+        />
+        <NavLink
+          label="Device Management for Apple"
+          leftSection={<IconBrandApple size={18} stroke={1.6} />}
+          defaultOpened
+          childrenOffset={28}
+        >
+          <NavLink
+            component={Link}
+            to="/apple/auto-enrollment"
+            label="Auto-Enrollment"
+            active={under('/apple/auto-enrollment')}
+          />
+        </NavLink>
+      </AppShell.Section>
+      <AppShell.Section pt="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
+        <NavLink
+          component="a"
+          href="/docs"
+          target="_blank"
+          rel="noopener noreferrer"
+          label="API documentation"
+          leftSection={<IconBook2 size={18} stroke={1.6} />}
+          rightSection={<IconExternalLink size={14} stroke={1.6} aria-hidden />}
+        />
+        <Text size="xs" c="dimmed" px="sm" pt="xs">
+          Orchard · Device Management for Apple
+        </Text>
+      </AppShell.Section>
+    </>
+  );
+}

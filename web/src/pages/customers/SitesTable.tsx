@@ -1,0 +1,94 @@
+import { Button, EmptyState, Table, Text, VisuallyHidden } from '@mantine/core';
+import { IconMapPin } from '@tabler/icons-react';
+import type { Site } from '../../api';
+import { ListFooter } from '../../components/ListFooter';
+import { RowActions } from '../../components/RowActions';
+import { TableSkeletonRows } from '../../components/TableSkeleton';
+import { formatDate, formatDateTime } from '../../lib/format';
+
+export interface SitesTableProps {
+  sites: Site[];
+  loading: boolean;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore: () => void;
+  onCreate: () => void;
+  onRename: (site: Site) => void;
+  onDelete: (site: Site) => void;
+}
+
+export function SitesTable(props: SitesTableProps) {
+  const { sites, loading } = props;
+
+  if (!loading && sites.length === 0) {
+    return (
+      <EmptyState
+        py={40}
+        icon={<IconMapPin size={28} stroke={1.5} />}
+        variant="light"
+        title="No sites yet"
+        description="Add a site for each location or department. When you connect an ABM token you choose the site its devices appear under."
+      >
+        <EmptyState.Actions>
+          <Button variant="light" onClick={props.onCreate}>
+            Add the first site
+          </Button>
+        </EmptyState.Actions>
+      </EmptyState>
+    );
+  }
+
+  return (
+    <>
+      <Table.ScrollContainer minWidth={480}>
+        <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th w={180}>Created</Table.Th>
+              <Table.Th w={56}>
+                <VisuallyHidden>Row actions</VisuallyHidden>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {loading ? (
+              <TableSkeletonRows columns={3} rows={3} />
+            ) : (
+              sites.map((site) => (
+                <Table.Tr key={site.id}>
+                  <Table.Td>
+                    <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
+                      {site.name}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c="dimmed" title={formatDateTime(site.createdAt)}>
+                      {formatDate(site.createdAt)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <RowActions
+                      name={site.name}
+                      onRename={() => props.onRename(site)}
+                      onDelete={() => props.onDelete(site)}
+                    />
+                  </Table.Td>
+                </Table.Tr>
+              ))
+            )}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {!loading ? (
+        <ListFooter
+          shown={sites.length}
+          noun={sites.length === 1 ? 'site' : 'sites'}
+          hasMore={props.hasMore}
+          loadingMore={props.loadingMore}
+          onLoadMore={props.onLoadMore}
+        />
+      ) : null}
+    </>
+  );
+}

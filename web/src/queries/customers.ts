@@ -1,0 +1,56 @@
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { customersApi, type Customer } from '../api';
+import { queryKeys } from '../lib/queryKeys';
+
+export function useCustomerList(q: string) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.customerList(q),
+    queryFn: ({ pageParam, signal }) => customersApi.listCustomers({ q, cursor: pageParam }, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (lastPage) => lastPage.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+    meta: { errorTitle: 'Could not load customers' },
+  });
+}
+
+export function useCustomer(id: string) {
+  return useQuery({
+    queryKey: queryKeys.customer(id),
+    queryFn: ({ signal }) => customersApi.getCustomer(id, signal),
+    meta: { errorTitle: 'Could not load the customer', silentStatuses: [404] },
+  });
+}
+
+export function useCreateCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => customersApi.createCustomer(name),
+    onSuccess: (customer) => {
+      queryClient.setQueryData(queryKeys.customer(customer.id), customer);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.customerLists });
+    },
+  });
+}
+
+export function useRenameCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, name }: { id: string; name: string }) => customersApi.renameCustomer(id, name),
+    onSuccess: (customer) => {
+      queryClient.setQueryData(queryKeys.customer(customer.id), customer);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.customerLists });
+    },
+  });
+}
+
+export function useDeleteCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (customer: Customer) => customersApi.deleteCustomer(customer.id),
+    onSuccess: (_result, customer) => {
+      queryClient.removeQueries({ queryKey: queryKeys.customer(customer.id) });
+      queryClient.removeQueries({ queryKey: queryKeys.siteList(customer.id) });
+      return queryClient.invalidateQueries({ queryKey: queryKeys.customerLists });
+    },
+  });
+}
