@@ -97,12 +97,12 @@ function subjectAttributes(request: TokenKeyPairRequest): forge.pki.CertificateF
 }
 
 /**
- * forge writes PrintableString unless told otherwise and takes values as byte strings, so a
- * customer name like "Bäckerei Müller — Zürich" needs UTF8String (RFC 5280 §4.1.2.4) and
- * explicit UTF-8 encoding. Values are cut to the X.520 length bound, by code point.
+ * forge writes PrintableString unless told otherwise, which cannot hold a customer name like
+ * "Bäckerei Müller — Zürich": ask for UTF8String (RFC 5280 §4.1.2.4); forge then encodes the
+ * JS string as UTF-8 itself. Values are cut to the X.520 length bound, by code point.
  */
 function utf8Attribute(name: string, value: string): forge.pki.CertificateField {
   const chars = Array.from(value.trim().replace(/\s+/g, ' '));
   const bounded = chars.length > MAX_NAME_CHARS ? `${chars.slice(0, MAX_NAME_CHARS - 1).join('')}…` : chars.join('');
-  return { name, value: forge.util.encodeUtf8(bounded), valueTagClass: forge.asn1.Type.UTF8 as number };
+  return { name, value: bounded, valueTagClass: forge.asn1.Type.UTF8 as number };
 }

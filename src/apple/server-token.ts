@@ -24,8 +24,8 @@ export interface ServerToken {
 
 const REQUIRED_FIELDS = ['consumer_key', 'consumer_secret', 'access_token', 'access_secret'] as const;
 
-// RFC 5322 §2.2 field name: printable ASCII except the colon.
-const HEADER_LINE = /^[!-9;-~]+:/;
+// A header field name is an RFC 7230 §3.2.6 token (which JSON's `{"` and base64 are not).
+const HEADER_LINE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+:/;
 const CONTINUATION_LINE = /^[ \t]/;
 
 /** Parses decrypted token content; throws TokenMissingFieldsError when it is not a token. */

@@ -94,8 +94,8 @@ export function unwrapTokenContainer(file: Buffer | Uint8Array): Uint8Array {
 // RFC 7468 labels for CMS: OpenSSL writes PKCS7 (`smime -outform PEM`) or CMS (`cms`).
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 #]+)-----/;
 const PKCS7_LABELS = new Set(['PKCS7', 'PKCS #7', 'CMS', 'PKCS7 ENVELOPED DATA', 'PKCS #7 ENVELOPED DATA']);
-// RFC 5322 §2.2 field name: printable ASCII except the colon.
-const HEADER_LINE = /^[!-9;-~]+:/;
+// A header field name is an RFC 7230 §3.2.6 token (which JSON's `{"` and base64 are not).
+const HEADER_LINE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+:/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeTextContainer(bytes: Buffer): Buffer {

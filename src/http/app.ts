@@ -9,6 +9,7 @@ import { registerAuth } from './auth.js';
 import { redactPaths } from './logging.js';
 import { registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
+import { validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
@@ -35,10 +36,12 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     trustProxy: config.mode === 'production',
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
+  app.setValidatorCompiler(validatorCompiler());
+  // The API speaks JSON. Routes that take files (token upload) add their own parser in their scope.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -19,7 +19,7 @@ export function App() {
 
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" limit={4} />
+      <Notifications position="bottom-right" limit={4} />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <AuthProvider>

@@ -1,4 +1,4 @@
-import { ActionIcon, Menu } from '@mantine/core';
+import { ActionIcon, Menu, Table } from '@mantine/core';
 import { IconDots, IconPencil, IconTrash } from '@tabler/icons-react';
 
 export interface RowActionsProps {
@@ -26,4 +26,21 @@ export function RowActions({ name, onRename, onDelete }: RowActionsProps) {
       </Menu.Dropdown>
     </Menu>
   );
+}
+
+/**
+ * The actions column. It is not exposed as a table cell: otherwise the cell's accessible name
+ * ("Actions for Head office") would also match a lookup of the row's name cell.
+ * The menu button stays fully accessible as "Actions for <name>".
+ */
+export function RowActionsCell(props: RowActionsProps) {
+  return (
+    <Table.Td ta="right" role="none">
+      <RowActions {...props} />
+    </Table.Td>
+  );
+}
+
+export function RowActionsHeader() {
+  return <Table.Th w={56} role="none" />;
 }

@@ -1,9 +1,9 @@
-import { Anchor, Button, EmptyState, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Anchor, Button, EmptyState, Table, Text } from '@mantine/core';
 import { IconBuildingStore, IconSearchOff } from '@tabler/icons-react';
 import { Link } from 'react-router-dom';
 import type { Customer } from '../../api';
 import { ListFooter } from '../../components/ListFooter';
-import { RowActions } from '../../components/RowActions';
+import { RowActionsCell, RowActionsHeader } from '../../components/RowActions';
 import { TableSkeletonRows } from '../../components/TableSkeleton';
 import { formatDate, formatDateTime } from '../../lib/format';
 
@@ -64,9 +64,7 @@ export function CustomersTable(props: CustomersTableProps) {
               <Table.Th>Name</Table.Th>
               <Table.Th w={120}>Sites</Table.Th>
               <Table.Th w={180}>Created</Table.Th>
-              <Table.Th w={56}>
-                <VisuallyHidden>Row actions</VisuallyHidden>
-              </Table.Th>
+              <RowActionsHeader />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -88,13 +86,11 @@ export function CustomersTable(props: CustomersTableProps) {
                       {formatDate(customer.createdAt)}
                     </Text>
                   </Table.Td>
-                  <Table.Td ta="right">
-                    <RowActions
-                      name={customer.name}
-                      onRename={() => props.onRename(customer)}
-                      onDelete={() => props.onDelete(customer)}
-                    />
-                  </Table.Td>
+                  <RowActionsCell
+                    name={customer.name}
+                    onRename={() => props.onRename(customer)}
+                    onDelete={() => props.onDelete(customer)}
+                  />
                 </Table.Tr>
               ))
             )}

@@ -1,8 +1,8 @@
-import { Button, EmptyState, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Button, EmptyState, Table, Text } from '@mantine/core';
 import { IconMapPin } from '@tabler/icons-react';
 import type { Site } from '../../api';
 import { ListFooter } from '../../components/ListFooter';
-import { RowActions } from '../../components/RowActions';
+import { RowActionsCell, RowActionsHeader } from '../../components/RowActions';
 import { TableSkeletonRows } from '../../components/TableSkeleton';
 import { formatDate, formatDateTime } from '../../lib/format';
 
@@ -46,9 +46,7 @@ export function SitesTable(props: SitesTableProps) {
             <Table.Tr>
               <Table.Th>Name</Table.Th>
               <Table.Th w={180}>Created</Table.Th>
-              <Table.Th w={56}>
-                <VisuallyHidden>Row actions</VisuallyHidden>
-              </Table.Th>
+              <RowActionsHeader />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -67,13 +65,11 @@ export function SitesTable(props: SitesTableProps) {
                       {formatDate(site.createdAt)}
                     </Text>
                   </Table.Td>
-                  <Table.Td ta="right">
-                    <RowActions
-                      name={site.name}
-                      onRename={() => props.onRename(site)}
-                      onDelete={() => props.onDelete(site)}
-                    />
-                  </Table.Td>
+                  <RowActionsCell
+                    name={site.name}
+                    onRename={() => props.onRename(site)}
+                    onDelete={() => props.onDelete(site)}
+                  />
                 </Table.Tr>
               ))
             )}
