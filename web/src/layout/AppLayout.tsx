@@ -16,7 +16,7 @@ export function AppLayout() {
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={{ width: 272, breakpoint: 'sm', collapsed: { mobile: !mobileOpened } }}
+      navbar={{ width: 300, breakpoint: 'sm', collapsed: { mobile: !mobileOpened } }}
       padding="xl"
     >
       <AppShell.Header>

@@ -1,4 +1,4 @@
-import { AppShell, NavLink, ScrollArea, Text } from '@mantine/core';
+import { AppShell, NavLink, ScrollArea } from '@mantine/core';
 import { IconBook2, IconBrandApple, IconBuildingStore, IconExternalLink } from '@tabler/icons-react';
 import { Link, useLocation } from 'react-router-dom';
 
@@ -40,9 +40,6 @@ export function MainNav() {
           leftSection={<IconBook2 size={18} stroke={1.6} />}
           rightSection={<IconExternalLink size={14} stroke={1.6} aria-hidden />}
         />
-        <Text size="xs" c="dimmed" px="sm" pt="xs">
-          Orchard · Device Management for Apple
-        </Text>
       </AppShell.Section>
     </>
   );

@@ -8,7 +8,7 @@ export function notifySuccess(title: string, message?: string): void {
     message: message ?? '',
     color: 'green',
     icon: <IconCheck size={18} stroke={2} />,
-    autoClose: 4000,
+    autoClose: 3500,
   });
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs every test file under test/ with Node's test runner (Node 20's --test takes no globs).
+// Extra arguments narrow the run: `npm test -- test/http` or a single file.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function collect(target) {
+  const stat = fs.statSync(target);
+  if (stat.isFile()) return [target];
+  return fs
+    .readdirSync(target, { withFileTypes: true })
+    .flatMap((entry) => collect(path.join(target, entry.name)))
+    .filter((file) => file.endsWith('.test.ts'));
+}
+
+const targets = process.argv.slice(2);
+const files = (targets.length > 0 ? targets : ['test']).flatMap(collect).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

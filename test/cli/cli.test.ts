@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { openOrchard } from '../../src/app/orchard.js';
+import { loadConfig } from '../../src/config/config.js';
+import { freePort, orchard, serve } from '../helpers/cli.js';
+import { createTestDatabase, TEST_ADMIN, TEST_API_KEY, type TestDatabase } from '../helpers/orchard.js';
+import { engines } from '../helpers/services.js';
+
+describe('orchard command: refusing bad configuration', () => {
+  test('NODE_ENV=production without ORCHARD_MASTER_KEY refuses to start with a one-line explanation', async () => {
+    const result = await orchard(['serve'], { NODE_ENV: 'production', ORCHARD_PUBLIC_URL: 'https://mdm.example.com' });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^orchard: ORCHARD_MASTER_KEY is required in production: set it to 32 random bytes in base64[^\n]*\n$/);
+  });
+
+  test('a malformed master key is named, and its value is not echoed', async () => {
+    const result = await orchard(['serve'], { ORCHARD_MASTER_KEY: 'c2hvcnQta2V5', ORCHARD_DATA_DIR: '/tmp/orchard-never' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^orchard: ORCHARD_MASTER_KEY [^\n]*\n$/);
+    assert.doesNotMatch(result.stderr, /c2hvcnQta2V5/);
+  });
+});
+
+for (const { engine, skip } of await engines()) {
+  describe(`orchard command on ${engine}`, { skip }, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await createTestDatabase(engine);
+    });
+    after(() => database.drop());
+
+    test('migrate applies the schema once', async () => {
+      const first = await orchard(['migrate'], database.env);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /applied: 0001-foundation/);
+      const second = await orchard(['migrate'], database.env);
+      assert.match(second.stdout, /up to date/);
+    });
+
+    test('users and API keys are managed from the CLI; keys work once and stop when revoked', async () => {
+      const created = await orchard(['user', 'create', '--email', 'tech@example.com', '--role', 'technician'], database.env, 'a long enough password\n');
+      assert.equal(created.code, 0, created.stderr);
+      const weak = await orchard(['user', 'create', '--email', 'weak@example.com'], database.env, 'short\n');
+      assert.equal(weak.code, 1);
+      assert.match(weak.stderr, /^orchard: .*12/);
+
+      const key = await orchard(['api-key', 'create', '--name', 'PSA integration'], database.env);
+      assert.equal(key.code, 0, key.stderr);
+      const apiKey = key.stdout.trim();
+      assert.match(apiKey, /^orch_[0-9A-Za-z]{40}$/);
+      assert.match(key.stderr, /cannot be shown again/);
+
+      const list = await orchard(['api-key', 'list'], database.env);
+      assert.match(list.stdout, /PSA integration\s+active/);
+      assert.equal(list.stdout.includes(apiKey), false, 'list shows a prefix, never the key');
+
+      const port = await freePort();
+      const server = await serve(database.env, port);
+      try {
+        const ok = await fetch(`${server.url}/api/v1/customers`, { headers: { authorization: `Bearer ${apiKey}` } });
+        assert.equal(ok.status, 200);
+        const prefix = apiKey.slice(0, 12);
+        const revoked = await orchard(['api-key', 'revoke', prefix], database.env);
+        assert.equal(revoked.code, 0, revoked.stderr);
+        const refused = await fetch(`${server.url}/api/v1/customers`, { headers: { authorization: `Bearer ${apiKey}` } });
+        assert.equal(refused.status, 401);
+        assert.equal(((await refused.json()) as { code: string }).code, 'INVALID_API_KEY');
+      } finally {
+        const stopped = await server.stop();
+        assert.equal(stopped.code, 0, 'SIGTERM is a clean shutdown');
+        for (const secret of [apiKey, TEST_API_KEY, TEST_ADMIN.password, database.env['ORCHARD_MASTER_KEY'] as string]) {
+          assert.equal(server.output().includes(secret), false, 'no secret in the logs');
+        }
+      }
+    });
+
+    test('data survives a restart, and SIGTERM lets an in-flight request finish', async () => {
+      const port = await freePort();
+      let server = await serve(database.env, port);
+      const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
+      const created = await fetch(`${server.url}/api/v1/customers`, { method: 'POST', headers, body: JSON.stringify({ name: 'Survivor' }) });
+      assert.equal(created.status, 201);
+      const { id } = (await created.json()) as { id: string };
+
+      const inFlight = fetch(`${server.url}/api/v1/customers/${id}/sites`, { method: 'POST', headers, body: JSON.stringify({ name: 'Late site' }) });
+      const stopped = server.stop('SIGTERM');
+      const late = await inFlight;
+      assert.equal(late.status, 201);
+      assert.equal((await stopped).code, 0);
+
+      server = await serve(database.env, port);
+      try {
+        const again = await fetch(`${server.url}/api/v1/customers/${id}/sites`, { headers });
+        const body = (await again.json()) as { items: Array<{ name: string }> };
+        assert.deepEqual(body.items.map((s) => s.name), ['Late site']);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    test('rotate-master-key re-encrypts stored secrets under the new key', async () => {
+      const oldKey = database.env['ORCHARD_MASTER_KEY'] as string;
+      const before = await openOrchard(loadConfig(database.env));
+      const id = await before.secrets.put('rotation-test', 'rotate me');
+      await before.close();
+
+      const newKey = randomBytes(32).toString('base64');
+      const rotated = await orchard(['rotate-master-key'], { ...database.env, ORCHARD_MASTER_KEY: newKey, ORCHARD_MASTER_KEY_PREVIOUS: oldKey });
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.match(rotated.stdout, /re-encrypted [1-9]\d* secret/);
+
+      const after = await openOrchard(loadConfig({ ...database.env, ORCHARD_MASTER_KEY: newKey }));
+      try {
+        assert.equal((await after.secrets.get(id))?.toString(), 'rotate me', 'readable with only the new key');
+      } finally {
+        await after.close();
+      }
+    });
+  });
+}

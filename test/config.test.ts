@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, DEV_ADMIN, loadConfig } from '../src/config/config.js';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+function problemWith(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
+    assert.doesNotMatch(error.message, /\n/, 'one line');
+    return error.message;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+describe('configuration from the environment', () => {
+  test('defaults give a development server on 127.0.0.1:8080 with SQLite in ./data and the sandbox on', () => {
+    const config = loadConfig({});
+    assert.equal(config.mode, 'development');
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl.toString(), 'http://localhost:8080/');
+    assert.equal(config.database.engine, 'sqlite');
+    assert.match(config.database.engine === 'sqlite' ? config.database.file : '', /data\/orchard\.db$/);
+    assert.equal(config.sandbox, true);
+    assert.equal(config.bootstrap.adminEmail, DEV_ADMIN.email);
+  });
+
+  test('production listens on all interfaces, turns the sandbox off and makes no default admin', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY, ORCHARD_PUBLIC_URL: 'https://mdm.example.com/' });
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.sandbox, false);
+    assert.equal(config.bootstrap.adminEmail, undefined);
+    assert.equal(config.publicUrl.toString(), 'https://mdm.example.com/');
+  });
+
+  test('production without a master key or public URL is refused, naming the variable', () => {
+    assert.match(problemWith({ NODE_ENV: 'production', ORCHARD_PUBLIC_URL: 'https://x.example' }), /^ORCHARD_MASTER_KEY is required in production/);
+    assert.match(problemWith({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY }), /^ORCHARD_PUBLIC_URL is required in production/);
+  });
+
+  test('bad values name their variable', () => {
+    assert.match(problemWith({ PORT: 'eighty' }), /^PORT must be a whole number/);
+    assert.match(problemWith({ PORT: '70000' }), /^PORT /);
+    assert.match(problemWith({ ORCHARD_PUBLIC_URL: 'mdm.example.com' }), /^ORCHARD_PUBLIC_URL must be an absolute URL/);
+    assert.match(problemWith({ DATABASE_URL: 'mysql://x' }), /^DATABASE_URL must be a postgres:\/\/ URL/);
+    assert.match(problemWith({ ORCHARD_SANDBOX: 'maybe' }), /^ORCHARD_SANDBOX must be 1 or 0/);
+    assert.match(problemWith({ ORCHARD_BOOTSTRAP_API_KEY: 'short' }), /^ORCHARD_BOOTSTRAP_API_KEY must be at least 32 characters/);
+    assert.match(problemWith({ ORCHARD_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' }), /^ORCHARD_BOOTSTRAP_ADMIN_PASSWORD must be set together/);
+    assert.match(problemWith({ LOG_LEVEL: 'loud' }), /^LOG_LEVEL must be one of/);
+  });
+
+  test('DATABASE_URL postgres:// selects PostgreSQL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db.internal:5432/orchard' });
+    assert.deepEqual(config.database, { engine: 'postgres', url: 'postgres://u@db.internal:5432/orchard' });
+  });
+});
