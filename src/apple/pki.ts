@@ -30,6 +30,7 @@ const HOUR_MS = 60 * 60 * 1000;
 const MAX_NAME_CHARS = 64;
 
 export async function generateTokenKeyPair(request: TokenKeyPairRequest): Promise<TokenKeyPair> {
+  if (cleanName(request.commonName) === '') throw new RangeError('a token certificate needs a non-empty common name');
   const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // forge reads PKCS#1 and PKCS#8 PEM alike; the key object is only used to sign once.
@@ -86,10 +87,10 @@ function randomSerialHex(): string {
 
 function subjectAttributes(request: TokenKeyPairRequest): forge.pki.CertificateField[] {
   const attributes: forge.pki.CertificateField[] = [];
-  if (request.organization !== undefined && request.organization.trim() !== '') {
+  if (request.organization !== undefined && cleanName(request.organization) !== '') {
     attributes.push(utf8Attribute('organizationName', request.organization));
   }
-  if (request.organizationalUnit !== undefined && request.organizationalUnit.trim() !== '') {
+  if (request.organizationalUnit !== undefined && cleanName(request.organizationalUnit) !== '') {
     attributes.push(utf8Attribute('organizationalUnitName', request.organizationalUnit));
   }
   attributes.push(utf8Attribute('commonName', request.commonName));
@@ -102,7 +103,15 @@ function subjectAttributes(request: TokenKeyPairRequest): forge.pki.CertificateF
  * JS string as UTF-8 itself. Values are cut to the X.520 length bound, by code point.
  */
 function utf8Attribute(name: string, value: string): forge.pki.CertificateField {
-  const chars = Array.from(value.trim().replace(/\s+/g, ' '));
+  const chars = Array.from(cleanName(value));
   const bounded = chars.length > MAX_NAME_CHARS ? `${chars.slice(0, MAX_NAME_CHARS - 1).join('')}…` : chars.join('');
   return { name, value: bounded, valueTagClass: forge.asn1.Type.UTF8 as number };
+}
+
+/** Customer and site names come from user input: no control characters, single spaces. */
+function cleanName(value: string): string {
+  return value
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

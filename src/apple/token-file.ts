@@ -100,7 +100,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeTextContainer(bytes: Buffer): Buffer {
   // latin1 maps bytes 1:1 to chars, so a "binary" MIME body can be turned back into bytes.
-  const text = bytes.toString('latin1').replace(/^\xEF\xBB\xBF/, '');
+  // Leading blank lines and a UTF-8 BOM come from editors and copy-paste.
+  const text = bytes.toString('latin1').replace(/^\xEF\xBB\xBF/, '').replace(/^\s+/, '');
 
   const pem = PEM_BLOCK.exec(text);
   if (pem !== null) {

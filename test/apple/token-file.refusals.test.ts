@@ -22,7 +22,7 @@ import {
   opensslKeyPair,
   scratchDir,
 } from './support/openssl.js';
-import { NOW, appleFixture, innerContent, syntheticToken, tokenJson } from './support/tokens.js';
+import { NOW, appleFixture, appleFixtureDer, innerContent, syntheticToken, tokenJson } from './support/tokens.js';
 
 const SECRETS = [
   ...Object.values(syntheticToken).filter((v): v is string => typeof v === 'string'),
@@ -48,12 +48,6 @@ function assertRefused<E extends AppleError>(
 const fixtureCandidates = [
   { id: 'fixture', privateKeyPem: appleFixture.privateKeyPem, certificatePem: appleFixture.certificatePem },
 ];
-
-/** The base64 body of the Apple fixture, decoded. */
-function fixtureDer(): Buffer {
-  const text = appleFixture.file.toString('latin1');
-  return Buffer.from(text.slice(text.indexOf('\n\n') + 2), 'base64');
-}
 
 describe('files that are not a server token at all', () => {
   const notAToken = (file: Buffer) => () => decryptServerToken(file, fixtureCandidates, NOW);
@@ -91,7 +85,7 @@ describe('files that are not a server token at all', () => {
   });
 
   test('a file over 1 MiB is refused with TOKEN_NOT_A_TOKEN_FILE before any parsing', () => {
-    const big = Buffer.concat([fixtureDer(), Buffer.alloc(MAX_TOKEN_FILE_BYTES)]);
+    const big = Buffer.concat([appleFixtureDer(), Buffer.alloc(MAX_TOKEN_FILE_BYTES)]);
     const started = performance.now();
     assertRefused(notAToken(big), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE', (error) => {
       assert.match(error.reason, /larger than 1 MiB/);
@@ -187,7 +181,7 @@ describe('tokens for Orchard that cannot be used', () => {
     const text = appleFixture.file.toString('latin1');
     const truncatedText = Buffer.from(text.slice(0, Math.floor(text.length * 0.8)), 'latin1');
     assertRefused(() => decryptServerToken(truncatedText, fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
-    const der = fixtureDer();
+    const der = appleFixtureDer();
     for (const length of [20, 400, 700, der.length - 3]) {
       assertRefused(() => decryptServerToken(der.subarray(0, length), fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
     }
@@ -196,7 +190,7 @@ describe('tokens for Orchard that cannot be used', () => {
   test('a flipped byte in the encrypted content is refused with TOKEN_CORRUPT', () => {
     // The fixture's 512-byte encryptedContent starts at offset 445 (openssl asn1parse).
     for (const offset of [445 + 100, 445 + 511, 445 + 496]) {
-      const der = fixtureDer();
+      const der = appleFixtureDer();
       der[offset] = (der[offset] ?? 0) ^ 0x5a;
       assertRefused(() => decryptServerToken(der, fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
       assertRefused(() => decryptServerToken(appleSmime(der), fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
@@ -205,7 +199,7 @@ describe('tokens for Orchard that cannot be used', () => {
 
   test('a flipped byte in the wrapped content key is refused with TOKEN_CORRUPT', () => {
     // encryptedKey OCTET STRING contents at 139..394.
-    const der = fixtureDer();
+    const der = appleFixtureDer();
     der[300] = (der[300] ?? 0) ^ 0x01;
     assertRefused(() => decryptServerToken(der, fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
   });

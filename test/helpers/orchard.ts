@@ -70,13 +70,13 @@ export interface TestOrchard {
 
 export async function startTestOrchard(
   engine: Engine,
-  options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase } = {},
+  options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase; webDist?: string } = {},
 ): Promise<TestOrchard> {
   const database = options.database ?? (await createTestDatabase(engine));
   const config = loadConfig({ ...database.env, ...options.env });
   const orchard = await openOrchard(config, options.clock === undefined ? {} : { clock: options.clock });
   await bootstrap(orchard);
-  const app = await buildApp(orchard, { logger: false, webDist: path.join(database.dataDir, 'no-web') });
+  const app = await buildApp(orchard, { logger: false, webDist: options.webDist ?? path.join(database.dataDir, 'no-web') });
   await app.ready();
   return {
     orchard,

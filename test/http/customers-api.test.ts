@@ -142,6 +142,21 @@ for (const { engine, skip } of await engines()) {
       assert.deepEqual(health.json(), { status: 'ok' });
     });
 
+    test('a technician sees only the customers assigned to them; others answer 404', async () => {
+      const mine = (await t.api('POST', '/api/v1/customers', { name: 'Scoped mine' })).json();
+      const theirs = (await t.api('POST', '/api/v1/customers', { name: 'Scoped theirs' })).json();
+      await t.orchard.accounts.createUser({ email: `tech-${engine}@example.com`, password: 'technician password', role: 'technician', customerIds: [mine.id] });
+      const { key } = await t.orchard.accounts.createApiKey({ name: 'tech', userEmail: `tech-${engine}@example.com` });
+      const asTech = (method: string, url: string, body?: unknown) => t.api(method, url, body, { authorization: `Bearer ${key}` });
+
+      const list = (await asTech('GET', '/api/v1/customers?q=scoped')).json().items;
+      assert.deepEqual(list.map((c: { name: string }) => c.name), ['Scoped mine']);
+      assertProblem(await asTech('GET', `/api/v1/customers/${theirs.id}`), 404, 'NOT_FOUND');
+      assertProblem(await asTech('POST', `/api/v1/customers/${theirs.id}/sites`, { name: 'x' }), 404, 'NOT_FOUND');
+      assert.equal((await asTech('POST', `/api/v1/customers/${mine.id}/sites`, { name: 'Tech site' })).statusCode, 201);
+      assertProblem(await asTech('POST', '/api/v1/customers', { name: 'Tech made' }), 403, 'FORBIDDEN');
+    });
+
     test('responses carry a request id, and metrics count requests by route pattern', async () => {
       const res = await t.api('GET', '/api/v1/customers');
       assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);

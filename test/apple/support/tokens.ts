@@ -19,6 +19,12 @@ export const appleFixture = {
   },
 };
 
+/** The fixture's base64 body, decoded: BER EnvelopedData exactly as ABM encoded it. */
+export function appleFixtureDer(): Buffer {
+  const text = appleFixture.file.toString('latin1');
+  return Buffer.from(text.slice(text.indexOf('\n\n') + 2), 'base64');
+}
+
 /** A moment while every token in these tests is valid. */
 export const NOW = new Date('2025-06-01T12:00:00Z');
 

@@ -1,3 +1,4 @@
+import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
@@ -16,26 +17,33 @@ interface State {
   status: AuthStatus;
   user: User | null;
   error: unknown;
+  signedOut: boolean;
 }
+
+const LOADING: State = { status: 'loading', user: null, error: null, signedOut: false };
 
 /** Holds the signed-in user. Checks GET /api/v1/auth/me on load; any later 401 signs out locally. */
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [state, setState] = useState<State>({ status: 'loading', user: null, error: null });
+  const [state, setState] = useState<State>(LOADING);
   const [attempt, setAttempt] = useState(0);
   const statusRef = useRef<AuthStatus>('loading');
   statusRef.current = state.status;
 
   const applySession = useCallback((session: Session) => {
     setCsrfToken(session.csrfToken);
-    setState({ status: 'authenticated', user: session.user, error: null });
+    setState({ status: 'authenticated', user: session.user, error: null, signedOut: false });
   }, []);
 
-  const endSession = useCallback(() => {
-    setCsrfToken(null);
-    queryClient.clear();
-    setState({ status: 'unauthenticated', user: null, error: null });
-  }, [queryClient]);
+  const endSession = useCallback(
+    (signedOut = false) => {
+      setCsrfToken(null);
+      queryClient.clear();
+      notifications.clean();
+      setState({ status: 'unauthenticated', user: null, error: null, signedOut });
+    },
+    [queryClient],
+  );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -45,7 +53,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
         if (isApiError(error) && error.status === 401) endSession();
-        else setState({ status: 'unavailable', user: null, error });
+        else setState({ status: 'unavailable', user: null, error, signedOut: false });
       });
     return () => controller.abort();
   }, [attempt, applySession, endSession]);
@@ -53,6 +61,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthorizedHandler(() => {
       if (statusRef.current !== 'authenticated') return;
+      statusRef.current = 'unauthenticated'; // several requests may fail at once: notify once
       endSession();
       notifyError('Signed out', new Error('Your session has ended. Sign in again to continue.'));
     });
@@ -82,11 +91,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       // Already signed out on the server: nothing more to do.
       if (!(isApiError(error) && error.status === 401)) throw error;
     }
-    endSession();
+    endSession(true);
   }, [endSession]);
 
   const reload = useCallback(() => {
-    setState({ status: 'loading', user: null, error: null });
+    setState(LOADING);
     setAttempt((n) => n + 1);
   }, []);
 

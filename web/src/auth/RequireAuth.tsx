@@ -10,12 +10,13 @@ export interface LoginLocationState {
 
 /** Renders the signed-in part of the app, or sends the visitor to /login and back. */
 export function RequireAuth() {
-  const { status } = useAuth();
+  const { status, signedOut } = useAuth();
   const location = useLocation();
 
   if (status === 'loading') return <FullPageLoader />;
   if (status === 'unavailable') return <ServerUnavailable />;
   if (status === 'unauthenticated') {
+    if (signedOut) return <Navigate to="/login" replace />;
     const state: LoginLocationState = { from: `${location.pathname}${location.search}${location.hash}` };
     return <Navigate to="/login" replace state={state} />;
   }

@@ -8,6 +8,8 @@ export interface AuthContextValue {
   user: User | null;
   /** Why the session could not be checked (status "unavailable"). */
   error: unknown;
+  /** True after the user chose "Sign out" (no return location is remembered then). */
+  signedOut: boolean;
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
   /** Checks the session again (after "unavailable"). */

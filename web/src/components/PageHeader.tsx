@@ -13,9 +13,9 @@ export function PageHeader({ title, description, above, actions }: PageHeaderPro
   return (
     <Stack gap={6}>
       {above}
-      <Group justify="space-between" align="flex-start" wrap="nowrap" gap="md">
-        <Stack gap={4} style={{ minWidth: 0 }}>
-          <Title order={2} style={{ overflowWrap: 'anywhere' }}>
+      <Group justify="space-between" align="flex-start" gap="md">
+        <Stack gap={4} style={{ minWidth: 0, flex: '1 1 320px' }}>
+          <Title order={2} style={{ overflowWrap: 'break-word' }}>
             {title}
           </Title>
           {description ? (

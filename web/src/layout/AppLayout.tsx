@@ -17,7 +17,7 @@ export function AppLayout() {
     <AppShell
       header={{ height: 56 }}
       navbar={{ width: 300, breakpoint: 'sm', collapsed: { mobile: !mobileOpened } }}
-      padding="xl"
+      padding={{ base: 'md', sm: 'xl' }}
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">

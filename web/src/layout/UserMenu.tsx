@@ -1,7 +1,6 @@
 import { Avatar, Group, Menu, Text, UnstyledButton } from '@mantine/core';
 import { IconChevronDown, IconLogout } from '@tabler/icons-react';
 import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/useAuth';
 import { notifyError } from '../lib/notify';
 
@@ -9,15 +8,14 @@ const ROLE_LABELS: Record<string, string> = { admin: 'MSP admin', technician: 'T
 
 export function UserMenu() {
   const { user, signOut } = useAuth();
-  const navigate = useNavigate();
   const [signingOut, setSigningOut] = useState(false);
   if (!user) return null;
 
   async function handleSignOut() {
     setSigningOut(true);
     try {
+      // RequireAuth then shows /login.
       await signOut();
-      navigate('/login', { replace: true });
     } catch (error) {
       notifyError('Could not sign out', error);
       setSigningOut(false);
