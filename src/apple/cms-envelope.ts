@@ -10,7 +10,15 @@
  * with implicit rejection: on bad padding we carry on with a random key (RFC 3218 §2.3.2),
  * so a padding failure looks exactly like a damaged ciphertext (no Bleichenbacher oracle).
  */
-import { X509Certificate, constants, createDecipheriv, createHash, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
+import {
+  X509Certificate,
+  constants,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  privateDecrypt,
+  randomBytes,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
   BerError,
@@ -98,9 +106,8 @@ interface EnvelopedData {
 }
 
 /** What we know about one of our certificates, for matching RecipientIdentifiers. */
-interface HeldKeyPair {
+export interface HeldKeyPair {
   readonly id: string;
-  readonly der: Uint8Array;
   readonly issuer: BerNode;
   readonly serial: Uint8Array;
   readonly subjectKeyIds: readonly Uint8Array[];
@@ -125,7 +132,7 @@ export function loadKeyPairs(keyPairs: readonly RecipientKeyPair[]): HeldKeyPair
       const spki = expectUniversal(child(tbs, i++, 'subjectPublicKeyInfo'), UniversalTag.sequence, 'subjectPublicKeyInfo');
       const privateKey = createPrivateKey(pair.privateKeyPem);
       if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('the private key is not an RSA key');
-      return { id: pair.id, der, issuer, serial, subjectKeyIds: subjectKeyIds(tbs, spki), privateKey };
+      return { id: pair.id, issuer, serial, subjectKeyIds: subjectKeyIds(tbs, spki), privateKey };
     } catch (error) {
       throw new Error(`key pair ${pair.id} cannot be used to open a token: ${describe(error)}`, { cause: error });
     }
@@ -252,20 +259,30 @@ const OTHER_RECIPIENT_KINDS: Readonly<Record<number, string>> = {
 function parseRecipientInfo(node: BerNode): Recipient {
   if (!isUniversal(node, UniversalTag.sequence)) {
     // Only key transport recipients can be ours: we hand out RSA certificates.
-    const description = (node.tagClass === TagClass.context ? OTHER_RECIPIENT_KINDS[node.tagNumber] : undefined) ?? 'unknown RecipientInfo';
-    return { id: { kind: 'unsupported', description }, transport: { kind: 'unsupported', description }, encryptedKey: new Uint8Array(0) };
+    const kind = node.tagClass === TagClass.context ? OTHER_RECIPIENT_KINDS[node.tagNumber] : undefined;
+    const description = kind ?? 'unknown RecipientInfo';
+    return {
+      id: { kind: 'unsupported', description },
+      transport: { kind: 'unsupported', description },
+      encryptedKey: new Uint8Array(0),
+    };
   }
   const ridNode = child(node, 1, 'rid');
   let id: RecipientId;
   if (isUniversal(ridNode, UniversalTag.sequence)) {
     const issuer = expectUniversal(child(ridNode, 0, 'issuer'), UniversalTag.sequence, 'issuer');
-    id = { kind: 'issuerAndSerialNumber', issuer, serial: integerMagnitude(child(ridNode, 1, 'serialNumber'), 'serialNumber') };
+    const serial = integerMagnitude(child(ridNode, 1, 'serialNumber'), 'serialNumber');
+    id = { kind: 'issuerAndSerialNumber', issuer, serial };
   } else if (isContext(ridNode, 0)) {
     id = { kind: 'subjectKeyIdentifier', keyId: octetStringValue(ridNode) };
   } else {
     throw new BerError('unknown RecipientIdentifier');
   }
-  const algorithm = expectUniversal(child(node, 2, 'keyEncryptionAlgorithm'), UniversalTag.sequence, 'keyEncryptionAlgorithm');
+  const algorithm = expectUniversal(
+    child(node, 2, 'keyEncryptionAlgorithm'),
+    UniversalTag.sequence,
+    'keyEncryptionAlgorithm',
+  );
   const encryptedKeyNode = child(node, 3, 'encryptedKey');
   if (!isUniversal(encryptedKeyNode, UniversalTag.octetString)) throw new BerError('encryptedKey expected');
   return { id, transport: parseKeyTransport(algorithm), encryptedKey: octetStringValue(encryptedKeyNode) };
@@ -364,7 +381,11 @@ const NAME_ATTRIBUTES: Readonly<Record<string, string>> = {
 function describeRecipient(id: RecipientId): TokenRecipient {
   switch (id.kind) {
     case 'issuerAndSerialNumber':
-      return { kind: 'issuerAndSerialNumber', issuer: formatName(id.issuer), serialNumber: Buffer.from(id.serial).toString('hex') };
+      return {
+        kind: 'issuerAndSerialNumber',
+        issuer: formatName(id.issuer),
+        serialNumber: Buffer.from(id.serial).toString('hex'),
+      };
     case 'subjectKeyIdentifier':
       return { kind: 'subjectKeyIdentifier', subjectKeyIdentifier: Buffer.from(id.keyId).toString('hex') };
     case 'unsupported':

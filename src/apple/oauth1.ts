@@ -74,8 +74,9 @@ export interface OAuthRequest {
 }
 
 /**
- * The `Authorization` header for a signed request (§3.5.1), e.g.
- * `OAuth realm="ADM", oauth_consumer_key="…", oauth_token="…", oauth_signature_method="HMAC-SHA1", oauth_signature="…", oauth_timestamp="…", oauth_nonce="…", oauth_version="1.0"`.
+ * The `Authorization` header for a signed request (§3.5.1), in the order Apple's clients send:
+ * `OAuth realm="ADM", oauth_consumer_key="…", oauth_token="…", oauth_signature_method="HMAC-SHA1",
+ * oauth_signature="…", oauth_timestamp="…", oauth_nonce="…", oauth_version="1.0"`.
  */
 export function buildAuthorizationHeader(request: OAuthRequest): string {
   const protocol: Array<[string, string]> = [

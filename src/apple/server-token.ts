@@ -6,7 +6,8 @@
  *     Content-Transfer-Encoding: 7bit
  *
  *     -----BEGIN MESSAGE-----
- *     {"consumer_key":"CK_…","consumer_secret":"CS_…","access_token":"AT_O…","access_secret":"AS_…","access_token_expiry":"2026-01-17T11:02:21Z"}
+ *     {"consumer_key":"CK_…","consumer_secret":"CS_…","access_token":"AT_O…",
+ *      "access_secret":"AS_…","access_token_expiry":"2026-01-17T11:02:21Z"}          (one line)
  *     -----END MESSAGE-----
  *
  * Tools that re-wrap tokens drop the headers or the armour, so both are optional here.
@@ -125,7 +126,8 @@ function parseExpiry(value: unknown): Date | null {
   if (match === null) return null;
   const [, date, time, zone] = match;
   // Apple's expiry is UTC; without an offset, Date.parse would read local time instead.
-  const offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  let offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone;
+  if (offset.length === 5) offset = `${offset.slice(0, 3)}:${offset.slice(3)}`; // +0200 → +02:00
   const ms = Date.parse(`${date}T${(time ?? '').slice(0, 12)}${offset}`);
   return Number.isNaN(ms) ? null : new Date(ms);
 }

@@ -69,7 +69,9 @@ export function decryptServerToken(
  */
 export function unwrapTokenContainer(file: Buffer | Uint8Array): Uint8Array {
   if (file.length === 0) throw new TokenNotATokenFileError('the file is empty');
-  if (file.length > MAX_TOKEN_FILE_BYTES) throw new TokenNotATokenFileError(`the file is ${file.length} bytes, larger than 1 MiB`);
+  if (file.length > MAX_TOKEN_FILE_BYTES) {
+    throw new TokenNotATokenFileError(`the file is ${file.length} bytes, larger than 1 MiB`);
+  }
 
   const bytes = Buffer.from(file.buffer, file.byteOffset, file.length);
   // Raw DER/BER starts with a SEQUENCE; a text file starting with "0" falls through to text.

@@ -16,8 +16,8 @@ export function projectRoot(): string {
   return dir;
 }
 
-/** Paths the web app never owns: unknown URLs under them are API 404s, not the SPA. */
-const API_PREFIXES = ['/api/', '/mdm/', '/sandbox/', '/healthz', '/metrics', '/docs', '/openapi.json'];
+/** Paths the web app never owns: unknown URLs under them are 404s, not the SPA. */
+const NOT_SPA_PREFIXES = ['/api/', '/mdm/', '/sandbox/', '/assets/', '/healthz', '/metrics', '/docs', '/openapi.json'];
 
 /**
  * Serves the built React app and falls back to index.html for client-side routes, so a
@@ -35,7 +35,7 @@ export async function registerWebApp(app: FastifyInstance, webDist = path.join(p
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
-    const isApi = API_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
+    const isApi = NOT_SPA_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
     if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
       return sendProblem(reply, makeProblem(404, 'NOT_FOUND', `There is no ${request.method} ${url} endpoint. See /docs for the API.`));
     }
