@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { violationOf } from '../errors.js';
+import { deleteUnreferenced, renameRow } from './named-rows.js';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.js';
 import type { CustomerRow, Database } from '../schema.js';
 
@@ -92,35 +93,19 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async rename(id: string, name: string, nameKey: string, now: string): Promise<Customer | 'name_taken' | 'not_found'> {
-    try {
-      const result = await this.db
-        .updateTable('customers')
-        .set({ name, name_key: nameKey, updated_at: now })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return 'not_found';
-    } catch (error) {
-      if (violationOf(error) === 'unique') return 'name_taken';
-      throw error;
-    }
-    return (await this.findById(id)) ?? 'not_found';
+    const result = await renameRow(this.db, 'customers', { id, name, nameKey, now });
+    return result === 'renamed' ? ((await this.findById(id)) ?? 'not_found') : result;
   }
 
   async delete(id: string): Promise<'deleted' | 'not_found' | { attached: Attachments }> {
-    try {
-      const result = await this.db.deleteFrom('customers').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows === 0n ? 'not_found' : 'deleted';
-    } catch (error) {
-      // The foreign keys are the source of truth for "something is attached": a check
-      // before the delete would race with a site created in between.
-      if (violationOf(error) !== 'foreign_key') throw error;
-      const sites = await this.db
-        .selectFrom('sites')
-        .where('customer_id', '=', id)
-        .select((e) => e.fn.countAll<number | string>().as('n'))
-        .executeTakeFirstOrThrow();
-      return { attached: { sites: Number(sites.n) } };
-    }
+    const result = await deleteUnreferenced(this.db, 'customers', id);
+    if (result !== 'referenced') return result;
+    const sites = await this.db
+      .selectFrom('sites')
+      .where('customer_id', '=', id)
+      .select((e) => e.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return { attached: { sites: Number(sites.n) } };
   }
 }
 

@@ -3,6 +3,7 @@ import { violationOf } from '../errors.js';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.js';
 import type { Database, SiteRow } from '../schema.js';
 import type { Attachments } from './customers.js';
+import { deleteUnreferenced, renameRow } from './named-rows.js';
 
 export interface Site {
   readonly id: string;
@@ -78,30 +79,14 @@ export class KyselySiteRepository implements SiteRepository {
   }
 
   async rename(id: string, name: string, nameKey: string, now: string): Promise<Site | 'name_taken' | 'not_found'> {
-    try {
-      const result = await this.db
-        .updateTable('sites')
-        .set({ name, name_key: nameKey, updated_at: now })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return 'not_found';
-    } catch (error) {
-      if (violationOf(error) === 'unique') return 'name_taken';
-      throw error;
-    }
-    return (await this.findById(id)) ?? 'not_found';
+    const result = await renameRow(this.db, 'sites', { id, name, nameKey, now });
+    return result === 'renamed' ? ((await this.findById(id)) ?? 'not_found') : result;
   }
 
   async delete(id: string): Promise<'deleted' | 'not_found' | { attached: Attachments }> {
-    try {
-      const result = await this.db.deleteFrom('sites').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows === 0n ? 'not_found' : 'deleted';
-    } catch (error) {
-      // Nothing refers to sites yet; ABM tokens and devices will, and their foreign keys
-      // will land here. Until then the generic count is all that can be said.
-      if (violationOf(error) !== 'foreign_key') throw error;
-      return { attached: {} };
-    }
+    const result = await deleteUnreferenced(this.db, 'sites', id);
+    // Nothing refers to sites yet; ABM tokens and devices will, and will be counted here.
+    return result === 'referenced' ? { attached: {} } : result;
   }
 }
 

@@ -15,17 +15,19 @@ export interface UserWithPassword extends User {
   readonly passwordHash: string;
 }
 
+export interface NewUser {
+  readonly id: string;
+  readonly email: string;
+  readonly emailKey: string;
+  readonly passwordHash: string;
+  readonly role: Role;
+  readonly customerIds: readonly string[];
+  readonly now: string;
+}
+
 export interface UserRepository {
   count(): Promise<number>;
-  insert(row: {
-    id: string;
-    email: string;
-    emailKey: string;
-    passwordHash: string;
-    role: Role;
-    customerIds: readonly string[];
-    now: string;
-  }): Promise<User | 'email_taken'>;
+  insert(row: NewUser): Promise<User | 'email_taken'>;
   findById(id: string): Promise<User | undefined>;
   findByEmailKey(emailKey: string): Promise<UserWithPassword | undefined>;
   list(): Promise<User[]>;
@@ -43,15 +45,7 @@ export class KyselyUserRepository implements UserRepository {
     return Number(row.n);
   }
 
-  async insert(row: {
-    id: string;
-    email: string;
-    emailKey: string;
-    passwordHash: string;
-    role: Role;
-    customerIds: readonly string[];
-    now: string;
-  }): Promise<User | 'email_taken'> {
+  async insert(row: NewUser): Promise<User | 'email_taken'> {
     try {
       await this.db.transaction().execute(async (tx) => {
         await tx

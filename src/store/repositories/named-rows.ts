@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import { violationOf } from '../errors.js';
+import type { Database } from '../schema.js';
+
+/** Tables whose rows carry a user-given name with a uniqueness key beside it. */
+type NamedTable = 'customers' | 'sites';
+
+export async function renameRow(
+  db: Kysely<Database>,
+  table: NamedTable,
+  change: { id: string; name: string; nameKey: string; now: string },
+): Promise<'renamed' | 'name_taken' | 'not_found'> {
+  try {
+    const result = await db
+      .updateTable(table)
+      .set({ name: change.name, name_key: change.nameKey, updated_at: change.now })
+      .where('id', '=', change.id)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 0n ? 'not_found' : 'renamed';
+  } catch (error) {
+    if (violationOf(error) === 'unique') return 'name_taken';
+    throw error;
+  }
+}
+
+/**
+ * Deletes a row unless something still refers to it. The foreign keys are the source of
+ * truth for "something is attached": a count before the delete would race with a child
+ * row created in between.
+ */
+export async function deleteUnreferenced(db: Kysely<Database>, table: NamedTable, id: string): Promise<'deleted' | 'not_found' | 'referenced'> {
+  try {
+    const result = await db.deleteFrom(table).where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows === 0n ? 'not_found' : 'deleted';
+  } catch (error) {
+    if (violationOf(error) === 'foreign_key') return 'referenced';
+    throw error;
+  }
+}
