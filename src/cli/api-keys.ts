@@ -13,7 +13,9 @@ export function apiKeyCommands(apiKey: Command): void {
           name: options.name,
           ...(options.user === undefined ? {} : { userEmail: options.user }),
         });
-        process.stderr.write(`created API key ${created.prefix}… (${created.id}). Store it now: it cannot be shown again.\n`);
+        process.stderr.write(
+          `created API key ${created.prefix}… (${created.id}). Store it now: it cannot be shown again.\n`,
+        );
         process.stdout.write(`${key}\n`);
       });
     });
@@ -25,7 +27,9 @@ export function apiKeyCommands(apiKey: Command): void {
       await withOrchard(async (orchard) => {
         for (const k of await orchard.accounts.listApiKeys()) {
           const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt}`;
-          process.stdout.write(`${k.id}  ${k.prefix.padEnd(13)}  ${k.name}  ${state}  last used ${k.lastUsedAt ?? 'never'}\n`);
+          process.stdout.write(
+            `${k.id}  ${k.prefix.padEnd(13)}  ${k.name}  ${state}  last used ${k.lastUsedAt ?? 'never'}\n`,
+          );
         }
       });
     });
@@ -36,7 +40,8 @@ export function apiKeyCommands(apiKey: Command): void {
     .argument('<idOrPrefix>')
     .action(async (idOrPrefix: string) => {
       await withOrchard(async (orchard) => {
-        for (const k of await orchard.accounts.revokeApiKey(idOrPrefix)) process.stdout.write(`revoked ${k.prefix}… (${k.id})\n`);
+        for (const k of await orchard.accounts.revokeApiKey(idOrPrefix))
+          process.stdout.write(`revoked ${k.prefix}… (${k.id})\n`);
       });
     });
 }

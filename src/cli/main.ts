@@ -14,7 +14,10 @@ const program = new Command('orchard')
   .description('Orchard: Device Management for Apple, for managed service providers')
   .showHelpAfterError();
 
-program.command('serve').description('run the web UI and API (and the Apple sandbox in development)').action(serveCommand);
+program
+  .command('serve')
+  .description('run the web UI and API (and the Apple sandbox in development)')
+  .action(serveCommand);
 program.command('migrate').description('apply database migrations, then exit').action(migrateCommand);
 userCommands(program.command('user').description('manage sign-in accounts'));
 apiKeyCommands(program.command('api-key').description('manage API keys for automation'));

@@ -16,7 +16,9 @@ export function masterKeyCommands(program: Command): void {
           throw new Error('unreachable: production requires ORCHARD_MASTER_KEY');
         }
         await rotateKeyFile(config.dataDir);
-        process.stderr.write('generated a new master key in the data dir; the old one stays as previous until secrets are re-encrypted\n');
+        process.stderr.write(
+          'generated a new master key in the data dir; the old one stays as previous until secrets are re-encrypted\n',
+        );
       }
       await withOrchard(async (orchard) => {
         const { resealed } = await orchard.secrets.rotateAll();

@@ -6,7 +6,11 @@ export function userCommands(user: Command): void {
     .command('create')
     .description('create a user; the password is read from standard input (or prompted for)')
     .requiredOption('--email <email>', 'sign-in email')
-    .addOption(new Option('--role <role>', 'admin sees everything; technician only its customers').choices(['admin', 'technician']).default('admin'))
+    .addOption(
+      new Option('--role <role>', 'admin sees everything; technician only its customers')
+        .choices(['admin', 'technician'])
+        .default('admin'),
+    )
     .option('--customer <id...>', 'customer ids a technician may see')
     .action(async (options: { email: string; role: 'admin' | 'technician'; customer?: string[] }) => {
       const password = await readSecret('Password: ');

@@ -24,8 +24,7 @@ export interface Config {
 }
 
 export type DatabaseConfig =
-  | { readonly engine: 'sqlite'; readonly file: string }
-  | { readonly engine: 'postgres'; readonly url: string };
+  { readonly engine: 'sqlite'; readonly file: string } | { readonly engine: 'postgres'; readonly url: string };
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -85,7 +84,8 @@ function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
   }
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:/var/lib/orchard/orchard.db');
+    if (file === '')
+      throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:/var/lib/orchard/orchard.db');
     return { engine: 'sqlite', file: path.resolve(file) };
   }
   throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (or unset for SQLite in ORCHARD_DATA_DIR)');

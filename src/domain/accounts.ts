@@ -54,7 +54,12 @@ export class AccountService {
     private readonly clock: Clock,
   ) {}
 
-  async createUser(input: { email: string; password: string; role: Role; customerIds?: readonly string[] }): Promise<User> {
+  async createUser(input: {
+    email: string;
+    password: string;
+    role: Role;
+    customerIds?: readonly string[];
+  }): Promise<User> {
     const email = parseEmail(input.email);
     const weak = passwordProblems(input.password);
     if (weak !== null) throw new ValidationError(weak, 'password');
@@ -96,7 +101,10 @@ export class AccountService {
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
     if (user === undefined || !ok) {
       for (const subject of subjects) await this.recordFailure(subject, now);
-      throw new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is not right. Check both and try again.');
+      throw new UnauthenticatedError(
+        'INVALID_CREDENTIALS',
+        'The email or password is not right. Check both and try again.',
+      );
     }
     await this.throttle.clear(subjects[0] as string);
 
@@ -125,7 +133,11 @@ export class AccountService {
     const user = await this.users.findById(session.userId);
     if (user === undefined) return undefined;
     if (now.getTime() - Date.parse(session.lastSeenAt) > SESSION_EXTEND_AFTER_MS) {
-      await this.sessions.extend(session.id, now.toISOString(), new Date(now.getTime() + SESSION_IDLE_MS).toISOString());
+      await this.sessions.extend(
+        session.id,
+        now.toISOString(),
+        new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      );
     }
     return { principal: principalOf(user, 'session'), user };
   }
@@ -145,7 +157,8 @@ export class AccountService {
 
   async createApiKey(input: { name: string; userEmail?: string }): Promise<CreatedApiKey> {
     const name = input.name.trim();
-    if (name === '' || name.length > 200) throw new ValidationError('Give the API key a name of 1 to 200 characters.', 'name');
+    if (name === '' || name.length > 200)
+      throw new ValidationError('Give the API key a name of 1 to 200 characters.', 'name');
     let userId: string | null = null;
     if (input.userEmail !== undefined) {
       const user = await this.users.findByEmailKey(emailKey(input.userEmail));
@@ -169,7 +182,14 @@ export class AccountService {
     const keyHash = hashOpaqueToken(key);
     if (await this.apiKeys.existsWithHash(keyHash)) return 'exists';
     // The operator chose this key: no part of it is kept in clear, not even a display prefix.
-    await this.apiKeys.insert({ id: randomUUID(), name, prefix: 'bootstrap', keyHash, userId: null, now: isoNow(this.clock) });
+    await this.apiKeys.insert({
+      id: randomUUID(),
+      name,
+      prefix: 'bootstrap',
+      keyHash,
+      userId: null,
+      now: isoNow(this.clock),
+    });
     return 'created';
   }
 

@@ -74,7 +74,13 @@ export class CustomerService {
   async createSite(principal: Principal, customerId: string, rawName: unknown): Promise<Site> {
     const customer = await this.get(principal, customerId);
     const { name, key } = normaliseName(rawName, 'site');
-    const created = await this.sites.insert({ id: randomUUID(), customerId, name, nameKey: key, now: isoNow(this.clock) });
+    const created = await this.sites.insert({
+      id: randomUUID(),
+      customerId,
+      name,
+      nameKey: key,
+      now: isoNow(this.clock),
+    });
     // The customer was deleted between the lookup and the insert.
     if (created === 'customer_not_found') throw new NotFoundError('customer', customerId);
     if (created === 'name_taken') throw new NameTakenError('site', name, customer.name);

@@ -29,7 +29,10 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 export async function buildApp(orchard: Orchard, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = orchard;
   const app = Fastify({
-    logger: options.logger === false ? false : { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+    logger:
+      options.logger === false
+        ? false
+        : { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
     bodyLimit: JSON_BODY_LIMIT,
     // Behind a load balancer the client address and scheme come from X-Forwarded-*; login
     // throttling per address depends on it.

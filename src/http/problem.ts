@@ -96,8 +96,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(
     reply,
-    makeProblem(500, 'INTERNAL_ERROR', `Orchard hit an unexpected error. Try again; if it persists, give your administrator the request id ${request.id}.`, {
-      requestId: request.id,
-    }),
+    makeProblem(
+      500,
+      'INTERNAL_ERROR',
+      `Orchard hit an unexpected error. Try again; if it persists, give your administrator the request id ${request.id}.`,
+      {
+        requestId: request.id,
+      },
+    ),
   );
 }

@@ -8,7 +8,12 @@ import type { FastifySchemaCompiler } from 'fastify';
  * Fastify's single default compiler would silently store "42".
  */
 function makeAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, strict: false });
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
   addFormats.default(ajv);
   return ajv;
 }

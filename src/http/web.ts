@@ -23,13 +23,18 @@ const NOT_SPA_PREFIXES = ['/api/', '/mdm/', '/sandbox/', '/assets/', '/healthz',
  * Serves the built React app and falls back to index.html for client-side routes, so a
  * technician can reload or bookmark /customers/… .
  */
-export async function registerWebApp(app: FastifyInstance, webDist = path.join(projectRoot(), 'web', 'dist')): Promise<void> {
+export async function registerWebApp(
+  app: FastifyInstance,
+  webDist = path.join(projectRoot(), 'web', 'dist'),
+): Promise<void> {
   const built = fs.existsSync(path.join(webDist, 'index.html'));
   if (built) {
     await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
     // Hashed asset names can be cached forever; index.html must always be revalidated.
     app.get('/assets/*', (request, reply) =>
-      reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(`assets/${(request.params as { '*': string })['*']}`),
+      reply
+        .header('Cache-Control', 'public, max-age=31536000, immutable')
+        .sendFile(`assets/${(request.params as { '*': string })['*']}`),
     );
   }
 
@@ -37,13 +42,18 @@ export async function registerWebApp(app: FastifyInstance, webDist = path.join(p
     const url = request.url.split('?')[0] ?? '/';
     const isApi = NOT_SPA_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
     if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      return sendProblem(reply, makeProblem(404, 'NOT_FOUND', `There is no ${request.method} ${url} endpoint. See /docs for the API.`));
+      return sendProblem(
+        reply,
+        makeProblem(404, 'NOT_FOUND', `There is no ${request.method} ${url} endpoint. See /docs for the API.`),
+      );
     }
     if (!built) {
       return reply
         .code(503)
         .type('text/html')
-        .send('<!doctype html><title>Orchard</title><p>The web app is not built. Run <code>npm run build:web</code> (npm start does it for you).</p>');
+        .send(
+          '<!doctype html><title>Orchard</title><p>The web app is not built. Run <code>npm run build:web</code> (npm start does it for you).</p>',
+        );
     }
     return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
   });

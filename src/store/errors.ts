@@ -10,7 +10,8 @@ export function violationOf(error: unknown): Violation | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   const code = String((error as { code: unknown }).code);
   const message = error instanceof Error ? error.message : '';
-  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return 'unique';
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
   if (code.startsWith('SQLITE_CONSTRAINT') && message.includes('FOREIGN KEY')) return 'foreign_key';
   return undefined;

@@ -1,14 +1,19 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { bootstrap, openOrchard, type Orchard } from '../../src/app/orchard.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { buildApp } from '../../src/http/app.js';
 import { postgresUrl, type Engine } from './services.js';
+
+const execFileAsync = promisify(execFile);
 
 export const TEST_ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' };
 export const TEST_API_KEY = 'test-api-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -76,7 +81,10 @@ export async function startTestOrchard(
   const config = loadConfig({ ...database.env, ...options.env });
   const orchard = await openOrchard(config, options.clock === undefined ? {} : { clock: options.clock });
   await bootstrap(orchard);
-  const app = await buildApp(orchard, { logger: false, webDist: options.webDist ?? path.join(database.dataDir, 'no-web') });
+  const app = await buildApp(orchard, {
+    logger: false,
+    webDist: options.webDist ?? path.join(database.dataDir, 'no-web'),
+  });
   await app.ready();
   return {
     orchard,
@@ -107,4 +115,25 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
   }
+}
+
+/**
+ * Everything the database holds, as bytes, for "is this secret stored in clear?" checks:
+ * the SQLite files after a WAL checkpoint, or a pg_dump of the test's schema.
+ */
+export async function dumpDatabase(t: TestOrchard): Promise<Buffer> {
+  if (t.database.engine === 'sqlite') {
+    await sql`PRAGMA wal_checkpoint(FULL)`.execute(t.orchard.db.kysely);
+    const files = fs.readdirSync(t.config.dataDir).filter((f) => f.startsWith('orchard.db'));
+    return Buffer.concat(files.map((f) => fs.readFileSync(path.join(t.config.dataDir, f))));
+  }
+  const { stdout } = await execFileAsync(
+    'pg_dump',
+    ['--data-only', `--schema=${t.database.schema ?? ''}`, postgresUrl],
+    {
+      encoding: 'buffer',
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  return stdout;
 }

@@ -1,132 +1,161 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
-import { ManualClock, TEST_ADMIN, TEST_API_KEY, startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
+import {
+  ManualClock,
+  TEST_ADMIN,
+  TEST_API_KEY,
+  dumpDatabase,
+  startTestOrchard,
+  type TestOrchard,
+} from '../helpers/orchard.js';
+import { engines } from '../helpers/services.js';
 
 function sessionCookie(res: { headers: Record<string, unknown> }): { header: string; raw: string } {
   const setCookie = res.headers['set-cookie'];
-  const raw = (Array.isArray(setCookie) ? setCookie : [setCookie]).map(String).find((c) => c.startsWith('orchard_session='));
+  const raw = (Array.isArray(setCookie) ? setCookie : [setCookie])
+    .map(String)
+    .find((c) => c.startsWith('orchard_session='));
   assert.ok(raw, 'a session cookie is set');
   return { header: raw.split(';')[0] as string, raw };
 }
 
-describe('sign-in, sessions and CSRF', () => {
-  let t: TestOrchard;
-  const clock = new ManualClock();
-  before(async () => {
-    t = await startTestOrchard('sqlite', { clock });
-  });
-  after(() => t.close());
-
-  const login = (email: string, password: string, ip = '10.0.0.1') =>
-    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: ip });
-
-  test('signing in sets an HttpOnly SameSite cookie and returns the user and a CSRF token, never the password', async () => {
-    const res = await login(TEST_ADMIN.email.toUpperCase(), TEST_ADMIN.password);
-    assert.equal(res.statusCode, 200);
-    const body = res.json();
-    assert.equal(body.user.email, TEST_ADMIN.email);
-    assert.equal(body.user.role, 'admin');
-    assert.equal(typeof body.csrfToken, 'string');
-    assert.doesNotMatch(res.body, /password|scrypt/i);
-    const { raw } = sessionCookie(res);
-    assert.match(raw, /HttpOnly/i);
-    assert.match(raw, /SameSite=Lax/i);
-    assert.doesNotMatch(raw, /Secure/i, 'plain-http development URL: no Secure flag, or the browser would drop it');
-  });
-
-  test('the cookie authenticates reads; writes need the CSRF header', async () => {
-    const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
-    const { header } = sessionCookie(res);
-    const csrf = res.json().csrfToken as string;
-
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: header } });
-    assert.equal(me.statusCode, 200);
-    assert.equal(me.json().csrfToken, csrf);
-
-    const noCsrf = await t.app.inject({ method: 'POST', url: '/api/v1/customers', headers: { cookie: header }, payload: { name: 'Forged' } });
-    assert.equal(noCsrf.statusCode, 403);
-    assert.equal(noCsrf.json().code, 'CSRF_FAILED');
-    const wrongCsrf = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/customers',
-      headers: { cookie: header, 'x-csrf-token': `${csrf}x` },
-      payload: { name: 'Forged' },
+for (const { engine, skip } of await engines()) {
+  describe(`sign-in, sessions and CSRF on ${engine}`, { skip }, () => {
+    let t: TestOrchard;
+    const clock = new ManualClock();
+    before(async () => {
+      t = await startTestOrchard(engine, { clock });
     });
-    assert.equal(wrongCsrf.statusCode, 403);
-    assert.equal((await t.api('GET', '/api/v1/customers?q=forged')).json().items.length, 0, 'the forged write stored nothing');
+    after(() => t.close());
 
-    const ok = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/customers',
-      headers: { cookie: header, 'x-csrf-token': csrf },
-      payload: { name: 'Via the UI' },
+    const login = (email: string, password: string, ip = '10.0.0.1') =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: ip });
+
+    test('signing in sets an HttpOnly SameSite cookie and returns the user and a CSRF token, never the password', async () => {
+      const res = await login(TEST_ADMIN.email.toUpperCase(), TEST_ADMIN.password);
+      assert.equal(res.statusCode, 200);
+      const body = res.json();
+      assert.equal(body.user.email, TEST_ADMIN.email);
+      assert.equal(body.user.role, 'admin');
+      assert.equal(typeof body.csrfToken, 'string');
+      assert.doesNotMatch(res.body, /password|scrypt/i);
+      const { raw } = sessionCookie(res);
+      assert.match(raw, /HttpOnly/i);
+      assert.match(raw, /SameSite=Lax/i);
+      assert.doesNotMatch(raw, /Secure/i, 'plain-http development URL: no Secure flag, or the browser would drop it');
     });
-    assert.equal(ok.statusCode, 201);
-  });
 
-  test('signing out ends the session on the server, not just in the browser', async () => {
-    const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
-    const { header } = sessionCookie(res);
-    const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: header, 'x-csrf-token': res.json().csrfToken } });
-    assert.equal(out.statusCode, 204);
-    const replay = await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } });
-    assert.equal(replay.statusCode, 401);
-  });
+    test('the cookie authenticates reads; writes need the CSRF header', async () => {
+      const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
+      const { header } = sessionCookie(res);
+      const csrf = res.json().csrfToken as string;
 
-  test('sessions expire after 12 idle hours', async () => {
-    const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
-    const { header } = sessionCookie(res);
-    clock.advance(11 * 3600_000);
-    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode, 200);
-    clock.advance(11 * 3600_000);
-    assert.equal(
-      (await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode,
-      200,
-      'use within the window slides the expiry',
-    );
-    clock.advance(13 * 3600_000);
-    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode, 401);
-  });
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: header } });
+      assert.equal(me.statusCode, 200);
+      assert.equal(me.json().csrfToken, csrf);
 
-  test('a wrong password gets 401 INVALID_CREDENTIALS; an unknown email gets the same answer', async () => {
-    const wrong = await login(TEST_ADMIN.email, 'not the password at all', '10.0.0.2');
-    const unknown = await login('nobody@example.com', 'not the password at all', '10.0.0.2');
-    for (const res of [wrong, unknown]) {
-      assert.equal(res.statusCode, 401);
-      assert.equal(res.json().code, 'INVALID_CREDENTIALS');
-      assert.equal(res.headers['set-cookie'], undefined);
-    }
-    assert.equal(wrong.json().detail, unknown.json().detail);
-  });
+      const noCsrf = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: { cookie: header },
+        payload: { name: 'Forged' },
+      });
+      assert.equal(noCsrf.statusCode, 403);
+      assert.equal(noCsrf.json().code, 'CSRF_FAILED');
+      const wrongCsrf = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: { cookie: header, 'x-csrf-token': `${csrf}x` },
+        payload: { name: 'Forged' },
+      });
+      assert.equal(wrongCsrf.statusCode, 403);
+      assert.equal(
+        (await t.api('GET', '/api/v1/customers?q=forged')).json().items.length,
+        0,
+        'the forged write stored nothing',
+      );
 
-  test('after 10 failures an account is locked for 15 minutes with 429 and Retry-After, even with the right password', async () => {
-    const email = 'locked@example.com';
-    await t.orchard.accounts.createUser({ email, password: 'the right password', role: 'admin' });
-    for (let i = 0; i < 10; i++) assert.equal((await login(email, 'wrong password!', `10.1.0.${i}`)).statusCode, 401);
-    const locked = await login(email, 'the right password', '10.2.0.1');
-    assert.equal(locked.statusCode, 429);
-    assert.equal(locked.json().code, 'TOO_MANY_ATTEMPTS');
-    assert.ok(Number(locked.headers['retry-after']) > 0);
-    assert.match(locked.json().detail, /minute/);
-    clock.advance(16 * 60_000);
-    assert.equal((await login(email, 'the right password', '10.2.0.1')).statusCode, 200);
-  });
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/customers',
+        headers: { cookie: header, 'x-csrf-token': csrf },
+        payload: { name: 'Via the UI' },
+      });
+      assert.equal(ok.statusCode, 201);
+    });
 
-  test('no password, API key, secret or master key is stored in clear text in the SQLite files', async () => {
-    const created = await t.orchard.accounts.createApiKey({ name: 'scan me' });
-    const secret = await t.orchard.secrets.put('test-secret', 'PRIVATE-KEY-MATERIAL-123456');
-    assert.equal((await t.orchard.secrets.get(secret))?.toString(), 'PRIVATE-KEY-MATERIAL-123456');
-    const masterKey = t.config.masterKey.current as string;
-    // Checkpoint the WAL so everything written is in the files we scan.
-    await sql`PRAGMA wal_checkpoint(FULL)`.execute(t.orchard.db.kysely);
-    const files = fs.readdirSync(t.config.dataDir).filter((f) => f.startsWith('orchard.db'));
-    assert.ok(files.length > 0);
-    const everything = Buffer.concat(files.map((f) => fs.readFileSync(path.join(t.config.dataDir, f))));
-    for (const needle of [TEST_ADMIN.password, TEST_API_KEY, created.key, 'PRIVATE-KEY-MATERIAL-123456', masterKey]) {
-      assert.equal(everything.includes(Buffer.from(needle)), false, `"${needle.slice(0, 6)}…" is not in the database files`);
-    }
+    test('signing out ends the session on the server, not just in the browser', async () => {
+      const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
+      const { header } = sessionCookie(res);
+      const out = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/logout',
+        headers: { cookie: header, 'x-csrf-token': res.json().csrfToken },
+      });
+      assert.equal(out.statusCode, 204);
+      const replay = await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } });
+      assert.equal(replay.statusCode, 401);
+    });
+
+    test('sessions expire after 12 idle hours', async () => {
+      const res = await login(TEST_ADMIN.email, TEST_ADMIN.password);
+      const { header } = sessionCookie(res);
+      clock.advance(11 * 3600_000);
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode,
+        200,
+      );
+      clock.advance(11 * 3600_000);
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode,
+        200,
+        'use within the window slides the expiry',
+      );
+      clock.advance(13 * 3600_000);
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { cookie: header } })).statusCode,
+        401,
+      );
+    });
+
+    test('a wrong password gets 401 INVALID_CREDENTIALS; an unknown email gets the same answer', async () => {
+      const wrong = await login(TEST_ADMIN.email, 'not the password at all', '10.0.0.2');
+      const unknown = await login('nobody@example.com', 'not the password at all', '10.0.0.2');
+      for (const res of [wrong, unknown]) {
+        assert.equal(res.statusCode, 401);
+        assert.equal(res.json().code, 'INVALID_CREDENTIALS');
+        assert.equal(res.headers['set-cookie'], undefined);
+      }
+      assert.equal(wrong.json().detail, unknown.json().detail);
+    });
+
+    test('after 10 failures an account is locked for 15 minutes with 429 and Retry-After, even with the right password', async () => {
+      const email = 'locked@example.com';
+      await t.orchard.accounts.createUser({ email, password: 'the right password', role: 'admin' });
+      for (let i = 0; i < 10; i++) assert.equal((await login(email, 'wrong password!', `10.1.0.${i}`)).statusCode, 401);
+      const locked = await login(email, 'the right password', '10.2.0.1');
+      assert.equal(locked.statusCode, 429);
+      assert.equal(locked.json().code, 'TOO_MANY_ATTEMPTS');
+      assert.ok(Number(locked.headers['retry-after']) > 0);
+      assert.match(locked.json().detail, /minute/);
+      clock.advance(16 * 60_000);
+      assert.equal((await login(email, 'the right password', '10.2.0.1')).statusCode, 200);
+    });
+
+    test('no password, API key, secret or master key is stored in clear text in the database', async () => {
+      const created = await t.orchard.accounts.createApiKey({ name: 'scan me' });
+      const secret = await t.orchard.secrets.put('test-secret', 'PRIVATE-KEY-MATERIAL-123456');
+      assert.equal((await t.orchard.secrets.get(secret))?.toString(), 'PRIVATE-KEY-MATERIAL-123456');
+      const everything = await dumpDatabase(t);
+      assert.ok(everything.includes(Buffer.from(TEST_ADMIN.email)), 'the dump does hold the data (the check can fail)');
+      const masterKey = t.config.masterKey.current as string;
+      for (const needle of [TEST_ADMIN.password, TEST_API_KEY, created.key, 'PRIVATE-KEY-MATERIAL-123456', masterKey]) {
+        assert.equal(
+          everything.includes(Buffer.from(needle)),
+          false,
+          `"${needle.slice(0, 6)}…" is not in the database`,
+        );
+      }
+    });
   });
-});
+}

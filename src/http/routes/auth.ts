@@ -19,7 +19,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; s
         tags,
         summary: 'Sign in with email and password; sets the session cookie',
         body: Type.Object(
-          { email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          {
+            email: Type.String({ minLength: 1, maxLength: 320 }),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+          },
           { additionalProperties: false },
         ),
         response: { 200: SessionSchema, ...errors(400, 429) },
@@ -48,7 +51,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; s
 
   app.get(
     '/auth/me',
-    { schema: { tags, summary: 'The signed-in user and the CSRF token for writes', response: { 200: SessionSchema, ...errors() } } },
+    {
+      schema: {
+        tags,
+        summary: 'The signed-in user and the CSRF token for writes',
+        response: { 200: SessionSchema, ...errors() },
+      },
+    },
     async (request) => {
       const token = request.sessionToken;
       if (token === null) {

@@ -30,13 +30,23 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ customers: CustomerServ
 
   app.post(
     '/customers',
-    { schema: { tags, summary: 'Create a customer', body: NameBody, response: { 201: CustomerSchema, ...errors(400, 403, 409) } } },
-    async (request, reply) => reply.code(201).send(await customers.create(requirePrincipal(request), request.body.name)),
+    {
+      schema: {
+        tags,
+        summary: 'Create a customer',
+        body: NameBody,
+        response: { 201: CustomerSchema, ...errors(400, 403, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await customers.create(requirePrincipal(request), request.body.name)),
   );
 
   app.get(
     '/customers/:id',
-    { schema: { tags, summary: 'Get a customer', params: IdParams, response: { 200: CustomerSchema, ...errors(404) } } },
+    {
+      schema: { tags, summary: 'Get a customer', params: IdParams, response: { 200: CustomerSchema, ...errors(404) } },
+    },
     async (request) => customers.get(requirePrincipal(request), request.params.id),
   );
 
@@ -114,7 +124,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ customers: CustomerServ
   app.patch(
     '/sites/:id',
     {
-      schema: { tags, summary: 'Rename a site', params: IdParams, body: NameBody, response: { 200: SiteSchema, ...errors(400, 404, 409) } },
+      schema: {
+        tags,
+        summary: 'Rename a site',
+        params: IdParams,
+        body: NameBody,
+        response: { 200: SiteSchema, ...errors(400, 404, 409) },
+      },
     },
     async (request) => customers.renameSite(requirePrincipal(request), request.params.id, request.body.name),
   );

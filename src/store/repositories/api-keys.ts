@@ -13,7 +13,14 @@ export interface ApiKey {
 }
 
 export interface ApiKeyRepository {
-  insert(row: { id: string; name: string; prefix: string; keyHash: string; userId: string | null; now: string }): Promise<ApiKey>;
+  insert(row: {
+    id: string;
+    name: string;
+    prefix: string;
+    keyHash: string;
+    userId: string | null;
+    now: string;
+  }): Promise<ApiKey>;
   findActiveByHash(keyHash: string): Promise<ApiKey | undefined>;
   existsWithHash(keyHash: string): Promise<boolean>;
   list(): Promise<ApiKey[]>;
@@ -46,7 +53,15 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
         revoked_at: null,
       })
       .execute();
-    return { id: row.id, name: row.name, prefix: row.prefix, userId: row.userId, createdAt: row.now, lastUsedAt: null, revokedAt: null };
+    return {
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      userId: row.userId,
+      createdAt: row.now,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
   }
 
   async findActiveByHash(keyHash: string): Promise<ApiKey | undefined> {

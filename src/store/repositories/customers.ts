@@ -85,7 +85,10 @@ export class KyselyCustomerRepository implements CustomerRepository {
     if (query.cursor !== undefined) {
       const [key, id] = decodeCursor(query.cursor, 2) as [string, string];
       q = q.where((eb) =>
-        eb.or([eb('customers.name_key', '>', key), eb.and([eb('customers.name_key', '=', key), eb('customers.id', '>', id)])]),
+        eb.or([
+          eb('customers.name_key', '>', key),
+          eb.and([eb('customers.name_key', '=', key), eb('customers.id', '>', id)]),
+        ]),
       );
     }
     const rows = await q.execute();

@@ -21,14 +21,22 @@ export class KyselyLoginThrottleRepository implements LoginThrottleRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(subject: string): Promise<ThrottleState | undefined> {
-    const row = await this.db.selectFrom('login_throttle').selectAll().where('subject', '=', subject).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('login_throttle')
+      .selectAll()
+      .where('subject', '=', subject)
+      .executeTakeFirst();
     return row === undefined
       ? undefined
       : { failures: Number(row.failures), windowStartedAt: row.window_started_at, lockedUntil: row.locked_until };
   }
 
   async put(subject: string, state: ThrottleState): Promise<void> {
-    const values = { failures: state.failures, window_started_at: state.windowStartedAt, locked_until: state.lockedUntil };
+    const values = {
+      failures: state.failures,
+      window_started_at: state.windowStartedAt,
+      locked_until: state.lockedUntil,
+    };
     await this.db
       .insertInto('login_throttle')
       .values({ subject, ...values })

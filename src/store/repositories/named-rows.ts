@@ -28,7 +28,11 @@ export async function renameRow(
  * truth for "something is attached": a count before the delete would race with a child
  * row created in between.
  */
-export async function deleteUnreferenced(db: Kysely<Database>, table: NamedTable, id: string): Promise<'deleted' | 'not_found' | 'referenced'> {
+export async function deleteUnreferenced(
+  db: Kysely<Database>,
+  table: NamedTable,
+  id: string,
+): Promise<'deleted' | 'not_found' | 'referenced'> {
   try {
     const result = await db.deleteFrom(table).where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows === 0n ? 'not_found' : 'deleted';

@@ -16,7 +16,11 @@ export interface SecretRepository {
   /** Up to `limit` secrets sealed under a key other than `keyId`, in id order after `afterId`. */
   listNotUnderKey(keyId: string, afterId: string, limit: number): Promise<StoredSecret[]>;
   /** Compare-and-swap, so a secret replaced meanwhile is not overwritten with its old value. */
-  replaceSealed(id: string, expectedSealed: string, next: { sealed: string; keyId: string; now: string }): Promise<boolean>;
+  replaceSealed(
+    id: string,
+    expectedSealed: string,
+    next: { sealed: string; keyId: string; now: string },
+  ): Promise<boolean>;
 }
 
 export class KyselySecretRepository implements SecretRepository {
@@ -25,12 +29,23 @@ export class KyselySecretRepository implements SecretRepository {
   async insert(row: StoredSecret & { now: string }): Promise<void> {
     await this.db
       .insertInto('secrets')
-      .values({ id: row.id, purpose: row.purpose, sealed: row.sealed, key_id: row.keyId, created_at: row.now, updated_at: row.now })
+      .values({
+        id: row.id,
+        purpose: row.purpose,
+        sealed: row.sealed,
+        key_id: row.keyId,
+        created_at: row.now,
+        updated_at: row.now,
+      })
       .execute();
   }
 
   async findById(id: string): Promise<StoredSecret | undefined> {
-    const row = await this.db.selectFrom('secrets').select(['id', 'purpose', 'sealed', 'key_id']).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('secrets')
+      .select(['id', 'purpose', 'sealed', 'key_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row === undefined ? undefined : { id: row.id, purpose: row.purpose, sealed: row.sealed, keyId: row.key_id };
   }
 
@@ -51,7 +66,11 @@ export class KyselySecretRepository implements SecretRepository {
     return rows.map((row) => ({ id: row.id, purpose: row.purpose, sealed: row.sealed, keyId: row.key_id }));
   }
 
-  async replaceSealed(id: string, expectedSealed: string, next: { sealed: string; keyId: string; now: string }): Promise<boolean> {
+  async replaceSealed(
+    id: string,
+    expectedSealed: string,
+    next: { sealed: string; keyId: string; now: string },
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('secrets')
       .set({ sealed: next.sealed, key_id: next.keyId, updated_at: next.now })

@@ -20,7 +20,13 @@ export interface SessionRepository {
 export class KyselySessionRepository implements SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: { id: string; tokenHash: string; userId: string; now: string; expiresAt: string }): Promise<Session> {
+  async insert(row: {
+    id: string;
+    tokenHash: string;
+    userId: string;
+    now: string;
+    expiresAt: string;
+  }): Promise<Session> {
     await this.db
       .insertInto('sessions')
       .values({
@@ -44,11 +50,21 @@ export class KyselySessionRepository implements SessionRepository {
       .executeTakeFirst();
     return row === undefined
       ? undefined
-      : { id: row.id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, lastSeenAt: row.last_seen_at };
+      : {
+          id: row.id,
+          userId: row.user_id,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          lastSeenAt: row.last_seen_at,
+        };
   }
 
   async extend(id: string, now: string, expiresAt: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now, expires_at: expiresAt })
+      .where('id', '=', id)
+      .execute();
   }
 
   async deleteByHash(tokenHash: string): Promise<void> {
