@@ -15,6 +15,11 @@ export class SecretStore {
     private readonly clock: Clock,
   ) {}
 
+  /** The same store writing through another repository, e.g. one inside a transaction. */
+  using(repository: SecretRepository): SecretStore {
+    return new SecretStore(repository, this.box, this.clock);
+  }
+
   async put(purpose: string, plaintext: Buffer | string): Promise<string> {
     const id = randomUUID();
     const sealed = this.box.seal(plaintext, aad(id, purpose));
@@ -29,6 +34,10 @@ export class SecretStore {
 
   delete(id: string): Promise<boolean> {
     return this.repository.delete(id);
+  }
+
+  async deleteAll(ids: readonly string[]): Promise<void> {
+    for (const id of ids) await this.repository.delete(id);
   }
 
   /**

@@ -79,6 +79,42 @@ export interface SecretsTable {
   updated_at: string;
 }
 
+export type AppleIssue = 'terms_not_accepted' | 'rejected' | 'unreachable';
+
+export interface AbmTokensTable {
+  id: string;
+  customer_id: string;
+  site_id: string;
+  /** The DEP service this token talks to: Apple, or the sandbox it was made against. */
+  dep_base_url: string;
+  credentials_secret_id: string | null;
+  server_name: string | null;
+  server_uuid: string | null;
+  org_name: string | null;
+  org_email: string | null;
+  admin_id: string | null;
+  expires_at: string | null;
+  apple_issue: AppleIssue | null;
+  apple_issue_detail: string | null;
+  apple_issue_at: string | null;
+  connected_at: string | null;
+  last_sync_at: string | null;
+  last_sync_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type KeySlot = 'current' | 'staged';
+
+export interface AbmTokenKeysTable {
+  id: string;
+  token_id: string;
+  slot: KeySlot;
+  certificate_pem: string;
+  private_key_secret_id: string;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -88,6 +124,8 @@ export interface Database {
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
   secrets: SecretsTable;
+  abm_tokens: AbmTokensTable;
+  abm_token_keys: AbmTokenKeysTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as abmTokens from './0002-abm-tokens.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -8,6 +9,7 @@ import * as foundation from './0001-foundation.js';
  */
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-abm-tokens': abmTokens,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { TokenExpiredError } from '../apple/errors.js';
+import { generateTokenKeyPair, type TokenKeyPair, type TokenKeyPairRequest } from '../apple/pki.js';
+import { decryptServerToken, type ServerToken } from '../apple/token-file.js';
+import type { AbmServer, AbmToken, AbmTokenKey } from '../store/repositories/abm-tokens.js';
+import type { Repositories, Transactor } from '../store/repositories/index.js';
+import { tokenStatus, type StatusView } from './abm-token-status.js';
+import { isoNow, type Clock } from './clock.js';
+import { DomainError, NotFoundError, ValidationError } from './errors.js';
+import { customerScope, requireCustomerAccess, type Principal } from './principal.js';
+import type { SecretStore } from './secrets.js';
+
+export type { AbmToken };
+
+/** The one Apple call adding a token needs: "whose MDM server is this?" (`GET /account`). */
+export interface AppleAccountGateway {
+  account(depBaseUrl: string, token: ServerToken): Promise<AbmServer>;
+}
+
+export interface AbmTokenView extends StatusView {
+  readonly token: AbmToken;
+  readonly deviceCount: number;
+}
+
+export interface PublicKeyDownload {
+  readonly pem: string;
+  readonly filename: string;
+}
+
+export const MAX_TOKEN_UPLOAD_BYTES = 1024 * 1024;
+
+const CREDENTIALS_PURPOSE = 'abm_token.credentials';
+const PRIVATE_KEY_PURPOSE = 'abm_token.private_key';
+
+export interface AbmTokenServiceDeps {
+  readonly repositories: Repositories;
+  readonly transactor: Transactor;
+  readonly secrets: SecretStore;
+  readonly apple: AppleAccountGateway;
+  readonly clock: Clock;
+  /** Where new tokens talk to Apple: the real service, or the sandbox in sandbox mode. */
+  readonly depBaseUrl: string;
+  readonly generateKeyPair?: (request: TokenKeyPairRequest) => Promise<TokenKeyPair>;
+}
+
+/**
+ * ABM server tokens: the key pair handed to Apple Business Manager, the token file it gives
+ * back, and everything that can go wrong between the two. Each token belongs to one
+ * Customer and Site; each ABM MDM server to at most one token.
+ */
+export class AbmTokenService {
+  private readonly generateKeyPair: (request: TokenKeyPairRequest) => Promise<TokenKeyPair>;
+
+  constructor(private readonly deps: AbmTokenServiceDeps) {
+    this.generateKeyPair = deps.generateKeyPair ?? generateTokenKeyPair;
+  }
+
+  view(token: AbmToken): AbmTokenView {
+    return { token, deviceCount: 0, ...tokenStatus(token, this.deps.clock.now()) };
+  }
+
+  async create(principal: Principal, customerId: string, siteId: string): Promise<AbmTokenView> {
+    requireCustomerAccess(principal, customerId);
+    const { customer, site } = await this.placement(customerId, siteId);
+    const now = this.deps.clock.now();
+    // RSA key generation takes tens of milliseconds: done before the transaction opens.
+    const pair = await this.generateKeyPair(certificateNames(customer.name, site.name, now));
+    const id = randomUUID();
+    await this.deps.transactor.transaction(async (repos) => {
+      const privateKeySecretId = await this.deps.secrets.using(repos.secrets).put(PRIVATE_KEY_PURPOSE, pair.privateKeyPem);
+      await repos.abmTokens.insert(
+        { id, customerId, siteId, depBaseUrl: this.deps.depBaseUrl, now: now.toISOString() },
+        { id: randomUUID(), certificatePem: pair.certificatePem, privateKeySecretId, now: now.toISOString() },
+      );
+    });
+    return this.view(await this.mustFind(id));
+  }
+
+  async list(principal: Principal, filter: { customerId?: string; siteId?: string }): Promise<AbmTokenView[]> {
+    const onlyCustomerIds = customerScope(principal);
+    const tokens = await this.deps.repositories.abmTokens.list({
+      ...filter,
+      ...(onlyCustomerIds === undefined ? {} : { onlyCustomerIds }),
+    });
+    return tokens.map((t) => this.view(t));
+  }
+
+  async get(principal: Principal, id: string): Promise<AbmTokenView> {
+    return this.view(await this.visible(principal, id));
+  }
+
+  /**
+   * The certificate to upload to ABM: the staged one if a new key was asked for, else the
+   * current one — the same file on every download, so a technician who downloads twice
+   * uploads a key Orchard can use.
+   */
+  async publicKey(principal: Principal, id: string): Promise<PublicKeyDownload> {
+    const token = await this.visible(principal, id);
+    const keys = await this.deps.repositories.abmTokens.keys(id);
+    const key = keys.find((k) => k.slot === 'staged') ?? keys.find((k) => k.slot === 'current');
+    if (key === undefined) throw new Error(`ABM token ${id} has no key pair`);
+    return { pem: key.certificatePem, filename: publicKeyFilename(token) };
+  }
+
+  /** Stages a fresh key pair for ABM's "Replace Certificate"; the current pair keeps working until a token made for the new one arrives. */
+  async stageNewKey(principal: Principal, id: string): Promise<AbmTokenView> {
+    const token = await this.visible(principal, id);
+    const now = this.deps.clock.now();
+    const pair = await this.generateKeyPair(certificateNames(token.customerName, token.siteName, now));
+    await this.deps.transactor.transaction(async (repos) => {
+      const secrets = this.deps.secrets.using(repos.secrets);
+      const privateKeySecretId = await secrets.put(PRIVATE_KEY_PURPOSE, pair.privateKeyPem);
+      const replaced = await repos.abmTokens.stageKey(id, {
+        id: randomUUID(),
+        certificatePem: pair.certificatePem,
+        privateKeySecretId,
+        now: now.toISOString(),
+      });
+      await secrets.deleteAll(replaced);
+    });
+    return this.view(await this.mustFind(id));
+  }
+
+  /**
+   * Adds (or renews) a token from the file ABM issued: decrypt it with this token's key
+   * pairs, ask Apple whose MDM server it is, then store everything in one transaction.
+   * Any refusal leaves the token exactly as it was.
+   */
+  async upload(principal: Principal, id: string, file: Buffer): Promise<AbmTokenView> {
+    const token = await this.visible(principal, id);
+    if (file.length === 0) {
+      throw new ValidationError('The uploaded file is empty. Choose the token file (.p7m) downloaded from Apple Business Manager.');
+    }
+    if (file.length > MAX_TOKEN_UPLOAD_BYTES) throw tokenFileTooLarge(file.length);
+
+    const keys = await this.deps.repositories.abmTokens.keys(id);
+    const candidates = await Promise.all(keys.map((k) => this.candidate(k)));
+    const now = this.deps.clock.now();
+    const { token: serverToken, keyPairId } = decryptOrExplain(file, candidates, now);
+
+    const server = await this.deps.apple.account(token.depBaseUrl, serverToken);
+    if (token.state === 'connected' && token.server.uuid !== server.uuid) {
+      throw new DomainError(
+        'conflict',
+        'TOKEN_SERVER_MISMATCH',
+        `This token belongs to the MDM server "${server.name}", but this Orchard token is connected to "${token.server.name}". ` +
+          `To renew, download the token of "${token.server.name}" in Apple Business Manager; to connect "${server.name}", use Add ABM token.`,
+        { serverName: server.name, expectedServerName: token.server.name },
+      );
+    }
+    await this.refuseIfHeldElsewhere(id, server);
+
+    await this.deps.transactor.transaction(async (repos) => {
+      const secrets = this.deps.secrets.using(repos.secrets);
+      const credentialsSecretId = await secrets.put(CREDENTIALS_PURPOSE, JSON.stringify(serverToken));
+      const result = await repos.abmTokens.connect(id, {
+        credentialsSecretId,
+        server,
+        expiresAt: serverToken.accessTokenExpiry?.toISOString() ?? null,
+        keyId: keyPairId,
+        now: now.toISOString(),
+      });
+      if (result === 'not_found') throw new NotFoundError('ABM token', id);
+      // Lost a race with another upload of the same server since the check above.
+      if (result === 'server_taken') await this.refuseIfHeldElsewhere(id, server, repos);
+      if (typeof result === 'object') await secrets.deleteAll(result.orphanedSecretIds);
+    });
+    return this.view(await this.mustFind(id));
+  }
+
+  async move(principal: Principal, id: string, customerId: string, siteId: string): Promise<AbmTokenView> {
+    await this.visible(principal, id);
+    requireCustomerAccess(principal, customerId);
+    await this.placement(customerId, siteId);
+    const result = await this.deps.repositories.abmTokens.move(id, customerId, siteId, isoNow(this.deps.clock));
+    if (result === 'not_found') throw new NotFoundError('ABM token', id);
+    if (result === 'site_mismatch') throw siteMismatch();
+    return this.view(await this.mustFind(id));
+  }
+
+  /** Deletes the token with its key pairs and Apple credentials; the MDM server stays in ABM. */
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.visible(principal, id);
+    await this.deps.transactor.transaction(async (repos) => {
+      const secretIds = await repos.abmTokens.delete(id);
+      if (secretIds === 'not_found') throw new NotFoundError('ABM token', id);
+      await this.deps.secrets.using(repos.secrets).deleteAll(secretIds);
+    });
+  }
+
+  /** The decrypted OAuth credentials, for the code that talks to Apple on the token's behalf. */
+  async credentials(token: AbmToken & { state: 'connected' }): Promise<ServerToken> {
+    const plain = await this.deps.secrets.get(token.credentialsSecretId);
+    if (plain === undefined) throw new Error(`credentials of ABM token ${token.id} are missing`);
+    const parsed = JSON.parse(plain.toString('utf8')) as Omit<ServerToken, 'accessTokenExpiry'> & { accessTokenExpiry: string | null };
+    return { ...parsed, accessTokenExpiry: parsed.accessTokenExpiry === null ? null : new Date(parsed.accessTokenExpiry) };
+  }
+
+  private async candidate(key: AbmTokenKey): Promise<{ id: string; privateKeyPem: string; certificatePem: string }> {
+    const privateKey = await this.deps.secrets.get(key.privateKeySecretId);
+    if (privateKey === undefined) throw new Error(`private key ${key.id} is missing`);
+    return { id: key.id, privateKeyPem: privateKey.toString('utf8'), certificatePem: key.certificatePem };
+  }
+
+  private async refuseIfHeldElsewhere(id: string, server: AbmServer, repos = this.deps.repositories): Promise<void> {
+    const holder = await repos.abmTokens.findByServerUuid(server.uuid);
+    if (holder !== undefined && holder.id !== id) {
+      throw new DomainError(
+        'conflict',
+        'TOKEN_SERVER_ALREADY_CONNECTED',
+        `The MDM server "${server.name}" is already connected to Orchard for ${holder.customerName} / ${holder.siteName}. ` +
+          'One MDM server can feed only one Customer and Site: renew that token instead, or create a separate MDM server in Apple Business Manager for this site.',
+        { customerId: holder.customerId, siteId: holder.siteId, tokenId: holder.id },
+      );
+    }
+  }
+
+  private async placement(customerId: string, siteId: string) {
+    const customer = await this.deps.repositories.customers.findById(customerId);
+    if (customer === undefined) throw new NotFoundError('customer', customerId);
+    const site = await this.deps.repositories.sites.findById(siteId);
+    if (site === undefined) throw new NotFoundError('site', siteId);
+    if (site.customerId !== customerId) throw siteMismatch();
+    return { customer, site };
+  }
+
+  private async visible(principal: Principal, id: string): Promise<AbmToken> {
+    const token = await this.deps.repositories.abmTokens.findById(id);
+    const scope = customerScope(principal);
+    if (token === undefined || (scope !== undefined && !scope.includes(token.customerId))) {
+      throw new NotFoundError('ABM token', id);
+    }
+    return token;
+  }
+
+  private async mustFind(id: string): Promise<AbmToken> {
+    const token = await this.deps.repositories.abmTokens.findById(id);
+    if (token === undefined) throw new NotFoundError('ABM token', id);
+    return token;
+  }
+}
+
+function decryptOrExplain(
+  file: Buffer,
+  candidates: Array<{ id: string; privateKeyPem: string; certificatePem: string }>,
+  now: Date,
+): ReturnType<typeof decryptServerToken> {
+  try {
+    return decryptServerToken(file, candidates, now);
+  } catch (error) {
+    // An HTML page saved instead of the file is the commonest wrong upload; say so.
+    if (!(error instanceof TokenExpiredError) && looksLikeHtml(file)) {
+      throw new DomainError(
+        'invalid',
+        'TOKEN_NOT_A_TOKEN_FILE',
+        'This file is a web page, not a server token: the browser saved the page instead of the download. ' +
+          'In Apple Business Manager select Download Token, then Download Server Token, and upload the .p7m file it saves.',
+      );
+    }
+    throw error;
+  }
+}
+
+function looksLikeHtml(file: Buffer): boolean {
+  const head = file.subarray(0, 512).toString('latin1').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html');
+}
+
+export function tokenFileTooLarge(bytes: number): DomainError {
+  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+  return new DomainError(
+    'too_large',
+    'TOKEN_FILE_TOO_LARGE',
+    `This file is ${size}; a server token is only a few kilobytes. Choose the .p7m file downloaded from Apple Business Manager.`,
+  );
+}
+
+function siteMismatch(): ValidationError {
+  return new ValidationError('That site belongs to another customer. Pick a site of the chosen customer.', 'siteId');
+}
+
+function certificateNames(customerName: string, siteName: string, now: Date): TokenKeyPairRequest {
+  return { commonName: `Orchard ABM token — ${customerName} / ${siteName}`, organization: customerName, organizationalUnit: siteName, now };
+}
+
+/** `Orchard_Acme-Corp_Main-Office.pem`: ASCII so every browser and ABM's file picker take it. */
+export function publicKeyFilename(token: Pick<AbmToken, 'customerName' | 'siteName'>): string {
+  const part = (s: string) =>
+    s
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'token';
+  return `Orchard_${part(token.customerName)}_${part(token.siteName)}.pem`;
+}

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
+import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
+import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
+import { KyselyLoginThrottleRepository, type LoginThrottleRepository } from './login-throttle.js';
+import { KyselySecretRepository, type SecretRepository } from './secrets.js';
+import { KyselySessionRepository, type SessionRepository } from './sessions.js';
+import { KyselySiteRepository, type SiteRepository } from './sites.js';
+import { KyselyUserRepository, type UserRepository } from './users.js';
+
+export interface Repositories {
+  readonly customers: CustomerRepository;
+  readonly sites: SiteRepository;
+  readonly users: UserRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly sessions: SessionRepository;
+  readonly loginThrottle: LoginThrottleRepository;
+  readonly secrets: SecretRepository;
+  readonly abmTokens: AbmTokenRepository;
+}
+
+export function repositoriesOf(db: Kysely<Database>): Repositories {
+  return {
+    customers: new KyselyCustomerRepository(db),
+    sites: new KyselySiteRepository(db),
+    users: new KyselyUserRepository(db),
+    apiKeys: new KyselyApiKeyRepository(db),
+    sessions: new KyselySessionRepository(db),
+    loginThrottle: new KyselyLoginThrottleRepository(db),
+    secrets: new KyselySecretRepository(db),
+    abmTokens: new KyselyAbmTokenRepository(db),
+  };
+}
+
+/** Runs work against repositories that share one database transaction: all of it commits, or none. */
+export interface Transactor {
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+}
+
+export function transactorOf(db: Kysely<Database>): Transactor {
+  return { transaction: (work) => db.transaction().execute((tx) => work(repositoriesOf(tx))) };
+}
