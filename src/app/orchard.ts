@@ -7,13 +7,10 @@ import { SecretStore } from '../domain/secrets.js';
 import { loadKeyring, type KeyringSource } from '../security/master-key.js';
 import { SecretBox } from '../security/secret-box.js';
 import { migrateToLatest, openDb, type Db, type OpenOptions } from '../store/db.js';
-import { KyselyApiKeyRepository } from '../store/repositories/api-keys.js';
-import { KyselyCustomerRepository } from '../store/repositories/customers.js';
-import { KyselyLoginThrottleRepository } from '../store/repositories/login-throttle.js';
-import { KyselySecretRepository } from '../store/repositories/secrets.js';
-import { KyselySessionRepository } from '../store/repositories/sessions.js';
-import { KyselySiteRepository } from '../store/repositories/sites.js';
-import { KyselyUserRepository } from '../store/repositories/users.js';
+import { repositoriesOf, transactorOf } from '../store/repositories/index.js';
+import { AbmTokenService, type AppleAccountGateway } from '../domain/abm-tokens.js';
+import { DepAccountGateway } from './apple-gateway.js';
+import { ORCHARD_VERSION } from './version.js';
 
 /** Everything a running Orchard is made of, wired once; the HTTP app and the CLI both use it. */
 export interface Orchard {
@@ -24,6 +21,9 @@ export interface Orchard {
   readonly customers: CustomerService;
   readonly accounts: AccountService;
   readonly secrets: SecretStore;
+  readonly abmTokens: AbmTokenService;
+  /** Where new ABM tokens talk to Apple's device assignment service. */
+  readonly depBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +32,8 @@ export interface OrchardOptions {
   readonly db?: OpenOptions;
   /** Apply migrations on open (serve does; a CLI command reading data does too). */
   readonly migrate?: boolean;
+  /** Replaces the real Apple call, for tests of what Orchard does with Apple's answers. */
+  readonly apple?: AppleAccountGateway;
 }
 
 export async function openOrchard(config: Config, options: OrchardOptions = {}): Promise<Orchard> {
@@ -49,21 +51,34 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     await db.close();
     throw error;
   }
-  const k = db.kysely;
+  const repositories = repositoriesOf(db.kysely);
+  const secrets = new SecretStore(repositories.secrets, new SecretBox(keyring), clock);
+  const depBaseUrl = config.sandbox
+    ? `${config.publicUrl.origin}${config.publicUrl.pathname}/sandbox/dep`
+    : config.appleDepUrl.toString();
   return {
     config,
     db,
     clock,
     keyringSource: source,
-    customers: new CustomerService(new KyselyCustomerRepository(k), new KyselySiteRepository(k), clock),
+    customers: new CustomerService(repositories.customers, repositories.sites, clock),
     accounts: new AccountService(
-      new KyselyUserRepository(k),
-      new KyselySessionRepository(k),
-      new KyselyApiKeyRepository(k),
-      new KyselyLoginThrottleRepository(k),
+      repositories.users,
+      repositories.sessions,
+      repositories.apiKeys,
+      repositories.loginThrottle,
       clock,
     ),
-    secrets: new SecretStore(new KyselySecretRepository(k), new SecretBox(keyring), clock),
+    secrets,
+    abmTokens: new AbmTokenService({
+      repositories,
+      transactor: transactorOf(db.kysely),
+      secrets,
+      apple: options.apple ?? new DepAccountGateway(`Orchard/${ORCHARD_VERSION}`),
+      clock,
+      depBaseUrl,
+    }),
+    depBaseUrl,
     close: () => db.close(),
   };
 }

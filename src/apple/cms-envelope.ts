@@ -129,7 +129,11 @@ export function loadKeyPairs(keyPairs: readonly RecipientKeyPair[]): HeldKeyPair
       i++; // signature AlgorithmIdentifier
       const issuer = expectUniversal(child(tbs, i++, 'issuer'), UniversalTag.sequence, 'issuer');
       i += 2; // validity, subject
-      const spki = expectUniversal(child(tbs, i++, 'subjectPublicKeyInfo'), UniversalTag.sequence, 'subjectPublicKeyInfo');
+      const spki = expectUniversal(
+        child(tbs, i++, 'subjectPublicKeyInfo'),
+        UniversalTag.sequence,
+        'subjectPublicKeyInfo',
+      );
       const privateKey = createPrivateKey(pair.privateKeyPem);
       if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('the private key is not an RSA key');
       return { id: pair.id, issuer, serial, subjectKeyIds: subjectKeyIds(tbs, spki), privateKey };
@@ -193,7 +197,9 @@ export function openEnvelope(der: Uint8Array, held: readonly HeldKeyPair[]): Ope
   }
   if (encryptedContent === null) throw new TokenCorruptError('the encrypted content is missing (detached)');
   if (encryptedContent.length === 0 || encryptedContent.length % cipher.blockLength !== 0) {
-    throw new TokenCorruptError(`encrypted content length ${encryptedContent.length} is not a multiple of the block size`);
+    throw new TokenCorruptError(
+      `encrypted content length ${encryptedContent.length} is not a multiple of the block size`,
+    );
   }
 
   let lastFailure = 'content decryption failed';
@@ -222,7 +228,8 @@ function parseEnvelopedData(der: Uint8Array): EnvelopedData {
   const env = expectUniversal(child(explicit, 0, 'EnvelopedData'), UniversalTag.sequence, 'EnvelopedData');
 
   let i = 0;
-  if (!isUniversal(child(env, i++, 'version'), UniversalTag.integer)) throw new BerError('EnvelopedData version expected');
+  if (!isUniversal(child(env, i++, 'version'), UniversalTag.integer))
+    throw new BerError('EnvelopedData version expected');
   if (isContext(child(env, i, 'recipientInfos'), 0)) i++; // originatorInfo [0] IMPLICIT, RFC 5652 §6.1
   const recipientInfos = expectUniversal(child(env, i++, 'recipientInfos'), UniversalTag.set, 'recipientInfos');
   const eci = expectUniversal(child(env, i++, 'encryptedContentInfo'), UniversalTag.sequence, 'encryptedContentInfo');
@@ -238,7 +245,8 @@ function parseEnvelopedData(der: Uint8Array): EnvelopedData {
   const iv = ivNode !== undefined && isUniversal(ivNode, UniversalTag.octetString) ? octetStringValue(ivNode) : null;
   // encryptedContent [0] IMPLICIT OCTET STRING: primitive in DER, constructed when streamed.
   const contentNode = eci.children[2];
-  const encryptedContent = contentNode !== undefined && isContext(contentNode, 0) ? octetStringValue(contentNode) : null;
+  const encryptedContent =
+    contentNode !== undefined && isContext(contentNode, 0) ? octetStringValue(contentNode) : null;
 
   if (recipientInfos.children.length === 0) throw new BerError('no recipientInfos');
   return {
@@ -313,7 +321,8 @@ function parseKeyTransport(algorithm: BerNode): KeyTransport {
           return { kind: 'unsupported', description: 'RSA-OAEP with an unknown label source' };
         }
         const labelNode = inner.children[1];
-        if (labelNode !== undefined && isUniversal(labelNode, UniversalTag.octetString)) label = octetStringValue(labelNode);
+        if (labelNode !== undefined && isUniversal(labelNode, UniversalTag.octetString))
+          label = octetStringValue(labelNode);
       }
     }
   }

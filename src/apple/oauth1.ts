@@ -17,7 +17,10 @@ export function percentEncode(value: string): string {
       (byte >= 0x41 && byte <= 0x5a) || // A-Z
       (byte >= 0x61 && byte <= 0x7a) || // a-z
       (byte >= 0x30 && byte <= 0x39) || // 0-9
-      byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e; // - . _ ~
+      byte === 0x2d ||
+      byte === 0x2e ||
+      byte === 0x5f ||
+      byte === 0x7e; // - . _ ~
     out += unreserved ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
@@ -168,7 +171,10 @@ export interface SignedRequest {
  * consumer key and token, and compares in constant time. Nonce and timestamp freshness are
  * the caller's business (they need a clock and a nonce store).
  */
-export function verifySignature(request: SignedRequest, secrets: { consumerSecret: string; tokenSecret: string }): boolean {
+export function verifySignature(
+  request: SignedRequest,
+  secrets: { consumerSecret: string; tokenSecret: string },
+): boolean {
   const { params } = request.authorization;
   if (params['oauth_signature_method'] !== 'HMAC-SHA1') return false;
   const expected = Buffer.from(

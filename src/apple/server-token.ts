@@ -70,7 +70,10 @@ function decodeMimePart(text: string): string {
     if (!HEADER_LINE.test(line)) break; // sloppy writers omit the blank line
     const colon = line.indexOf(':');
     if (line.slice(0, colon).trim().toLowerCase() === 'content-transfer-encoding') {
-      encoding = line.slice(colon + 1).trim().toLowerCase();
+      encoding = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
     }
   }
   const body = lines.slice(i).join('\n');

@@ -103,7 +103,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function decodeTextContainer(bytes: Buffer): Buffer {
   // latin1 maps bytes 1:1 to chars, so a "binary" MIME body can be turned back into bytes.
   // Leading blank lines and a UTF-8 BOM come from editors and copy-paste.
-  const text = bytes.toString('latin1').replace(/^\xEF\xBB\xBF/, '').replace(/^\s+/, '');
+  const text = bytes
+    .toString('latin1')
+    .replace(/^\xEF\xBB\xBF/, '')
+    .replace(/^\s+/, '');
 
   const pem = PEM_BLOCK.exec(text);
   if (pem !== null) {
@@ -115,7 +118,12 @@ function decodeTextContainer(bytes: Buffer): Buffer {
     // envelope parser call it corrupt, which tells the admin more than "not a token".
     const body = text.slice(start, end === -1 ? undefined : end);
     // RFC 1421 encapsulated headers (Proc-Type: …) never occur for CMS, but skip them.
-    return decodeBase64(body.split(/\r?\n/).filter((line) => !line.includes(':')).join(''));
+    return decodeBase64(
+      body
+        .split(/\r?\n/)
+        .filter((line) => !line.includes(':'))
+        .join(''),
+    );
   }
 
   const lines = text.split(/\r?\n/);
@@ -129,7 +137,10 @@ function decodeTextContainer(bytes: Buffer): Buffer {
     if (line.trim() === '') break;
     const colon = line.indexOf(':');
     if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === 'content-transfer-encoding') {
-      encoding = line.slice(colon + 1).trim().toLowerCase();
+      encoding = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
     }
   }
   if (i >= lines.length) throw new TokenNotATokenFileError('MIME headers without a body');

@@ -1,13 +1,7 @@
 import type { AbmToken } from '../store/repositories/abm-tokens.js';
 
 export type AbmTokenStatus =
-  | 'awaiting_token'
-  | 'active'
-  | 'expiring_soon'
-  | 'expired'
-  | 'terms_not_accepted'
-  | 'rejected'
-  | 'unreachable';
+  'awaiting_token' | 'active' | 'expiring_soon' | 'expired' | 'terms_not_accepted' | 'rejected' | 'unreachable';
 
 export const EXPIRING_SOON_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -67,7 +67,9 @@ export class AbmTokenService {
     const pair = await this.generateKeyPair(certificateNames(customer.name, site.name, now));
     const id = randomUUID();
     await this.deps.transactor.transaction(async (repos) => {
-      const privateKeySecretId = await this.deps.secrets.using(repos.secrets).put(PRIVATE_KEY_PURPOSE, pair.privateKeyPem);
+      const privateKeySecretId = await this.deps.secrets
+        .using(repos.secrets)
+        .put(PRIVATE_KEY_PURPOSE, pair.privateKeyPem);
       await repos.abmTokens.insert(
         { id, customerId, siteId, depBaseUrl: this.deps.depBaseUrl, now: now.toISOString() },
         { id: randomUUID(), certificatePem: pair.certificatePem, privateKeySecretId, now: now.toISOString() },
@@ -129,7 +131,11 @@ export class AbmTokenService {
   async upload(principal: Principal, id: string, file: Buffer): Promise<AbmTokenView> {
     const token = await this.visible(principal, id);
     if (file.length === 0) {
-      throw new ValidationError('The uploaded file is empty. Choose the token file (.p7m) downloaded from Apple Business Manager.');
+      throw new DomainError(
+        'invalid',
+        'TOKEN_FILE_EMPTY',
+        'The uploaded file is empty. Choose the token file (.p7m) downloaded from Apple Business Manager.',
+      );
     }
     if (file.length > MAX_TOKEN_UPLOAD_BYTES) throw tokenFileTooLarge(file.length);
 
@@ -138,7 +144,7 @@ export class AbmTokenService {
     const now = this.deps.clock.now();
     const { token: serverToken, keyPairId } = decryptOrExplain(file, candidates, now);
 
-    const server = await this.deps.apple.account(token.depBaseUrl, serverToken);
+    const server = await this.askApple(token.depBaseUrl, serverToken);
     if (token.state === 'connected' && token.server.uuid !== server.uuid) {
       throw new DomainError(
         'conflict',
@@ -192,8 +198,30 @@ export class AbmTokenService {
   async credentials(token: AbmToken & { state: 'connected' }): Promise<ServerToken> {
     const plain = await this.deps.secrets.get(token.credentialsSecretId);
     if (plain === undefined) throw new Error(`credentials of ABM token ${token.id} are missing`);
-    const parsed = JSON.parse(plain.toString('utf8')) as Omit<ServerToken, 'accessTokenExpiry'> & { accessTokenExpiry: string | null };
-    return { ...parsed, accessTokenExpiry: parsed.accessTokenExpiry === null ? null : new Date(parsed.accessTokenExpiry) };
+    const parsed = JSON.parse(plain.toString('utf8')) as Omit<ServerToken, 'accessTokenExpiry'> & {
+      accessTokenExpiry: string | null;
+    };
+    return {
+      ...parsed,
+      accessTokenExpiry: parsed.accessTokenExpiry === null ? null : new Date(parsed.accessTokenExpiry),
+    };
+  }
+
+  private async askApple(depBaseUrl: string, serverToken: ServerToken): Promise<AbmServer> {
+    try {
+      return await this.deps.apple.account(depBaseUrl, serverToken);
+    } catch (error) {
+      // The DEP client's message speaks of retrying on the next sync; here a person is
+      // waiting with a file, and nothing has been stored.
+      if (error instanceof DomainError && (error.kind === 'unavailable' || error.kind === 'rate_limited')) {
+        throw new DomainError(
+          'unavailable',
+          'APPLE_UNAVAILABLE',
+          `Apple's device assignment service did not answer, so Orchard could not check this token (${error.message}) Nothing was changed: upload the same file again in a few minutes.`,
+        );
+      }
+      throw error;
+    }
   }
 
   private async candidate(key: AbmTokenKey): Promise<{ id: string; privateKeyPem: string; certificatePem: string }> {
@@ -280,7 +308,12 @@ function siteMismatch(): ValidationError {
 }
 
 function certificateNames(customerName: string, siteName: string, now: Date): TokenKeyPairRequest {
-  return { commonName: `Orchard ABM token — ${customerName} / ${siteName}`, organization: customerName, organizationalUnit: siteName, now };
+  return {
+    commonName: `Orchard ABM token — ${customerName} / ${siteName}`,
+    organization: customerName,
+    organizationalUnit: siteName,
+    now,
+  };
 }
 
 /** `Orchard_Acme-Corp_Main-Office.pem`: ASCII so every browser and ABM's file picker take it. */

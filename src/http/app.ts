@@ -12,6 +12,9 @@ import { errorHandler } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
+import { abmTokenRoutes } from './routes/abm-tokens.js';
+import { systemRoutes } from './routes/system.js';
+import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
 import { registerWebApp } from './web.js';
@@ -74,12 +77,21 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   await app.register(healthRoutes, { db: orchard.db });
   await app.register(fastifyCookie);
 
+  const publicBase = config.publicUrl.toString().replace(/\/$/, '');
   const secureCookies = config.publicUrl.protocol === 'https:' || config.mode === 'production';
   await app.register(
     async (api) => {
       registerAuth(api, { accounts: orchard.accounts, secureCookies });
       await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
       await api.register(customerRoutes, { customers: orchard.customers });
+      await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
+      await api.register(systemRoutes, {
+        info: {
+          sandbox: config.sandbox,
+          appleBusinessManagerUrl: config.sandbox ? `${publicBase}/sandbox/abm` : 'https://business.apple.com',
+          version: ORCHARD_VERSION,
+        },
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -87,12 +87,13 @@ function fromFastifyError(error: FastifyError): Problem | undefined {
   return undefined;
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Fastify's error handler: every error leaves as problem+json; unexpected ones are logged and told apart by request id. */
+export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof DomainError) {
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
     return sendProblem(reply, makeProblem(STATUS_OF[error.kind], error.code, error.message, error.extra));
   }
-  const known = fromFastifyError(error);
+  const known = fromFastifyError(error as FastifyError);
   if (known !== undefined) return sendProblem(reply, known);
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(

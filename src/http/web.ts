@@ -1,20 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { projectRoot } from '../config/paths.js';
 import { makeProblem, sendProblem } from './problem.js';
-
-/** The checkout's root, found from this file whether it runs from src/ (tsx) or dist/src/ (built). */
-export function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the Orchard checkout (no package.json above this module)');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** Paths the web app never owns: unknown URLs under them are 404s, not the SPA. */
 const NOT_SPA_PREFIXES = ['/api/', '/mdm/', '/sandbox/', '/assets/', '/healthz', '/metrics', '/docs', '/openapi.json'];

@@ -73,18 +73,14 @@ function keyringOf(keys: readonly MasterKey[]): Keyring {
   return { current, previous: [...byId.values()] };
 }
 
-export async function loadKeyring(
-  opts: LoadKeyringOptions,
-): Promise<{ keyring: Keyring; source: KeyringSource }> {
+export async function loadKeyring(opts: LoadKeyringOptions): Promise<{ keyring: Keyring; source: KeyringSource }> {
   const envKey = opts.envKey?.trim() ?? '';
   const envPrevious = opts.envPrevious?.trim() ?? '';
   if (envKey !== '') {
     const current = parseMasterKey(envKey, 'ORCHARD_MASTER_KEY');
     const previous = envPrevious
       .split(',')
-      .flatMap((s, i) =>
-        s.trim() === '' ? [] : [parseMasterKey(s, `ORCHARD_MASTER_KEY_PREVIOUS (entry ${i + 1})`)],
-      );
+      .flatMap((s, i) => (s.trim() === '' ? [] : [parseMasterKey(s, `ORCHARD_MASTER_KEY_PREVIOUS (entry ${i + 1})`)]));
     return { keyring: keyringOf([current, ...previous]), source: 'env' };
   }
   if (envPrevious !== '') {
@@ -146,9 +142,7 @@ async function readKeyFile(path: string): Promise<Keyring> {
     // Like ssh with private keys: a key others can read is a key that may have leaked.
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
       const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      throw new MasterKeyConfigError(
-        `${path} is accessible by group or others (mode ${mode}); run: chmod 600 ${path}`,
-      );
+      throw new MasterKeyConfigError(`${path} is accessible by group or others (mode ${mode}); run: chmod 600 ${path}`);
     }
     const lines = (await handle.readFile('utf8')).split(/\r?\n/);
     const keys = lines.flatMap((line, i) =>

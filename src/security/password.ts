@@ -16,12 +16,7 @@ export const PASSWORD_MAX_LENGTH = 1024;
 const MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 
 // Async scrypt runs on the libuv pool, so a login does not stall every other request.
-function scryptAsync(
-  password: string,
-  salt: Buffer,
-  keylen: number,
-  options: ScryptOptions,
-): Promise<Buffer> {
+function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
   });

@@ -47,11 +47,7 @@ export class SecretCorruptError extends Error {
  * ciphertext; 64 bits are plenty to tell a handful of keys apart and useless for guessing.
  */
 export function masterKeyId(key: Buffer): string {
-  return createHash('sha256')
-    .update('orchard-master-key-id:')
-    .update(key)
-    .digest('hex')
-    .slice(0, 16);
+  return createHash('sha256').update('orchard-master-key-id:').update(key).digest('hex').slice(0, 16);
 }
 
 export function toMasterKey(key: Buffer): MasterKey {

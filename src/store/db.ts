@@ -39,6 +39,9 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not just unlinked: a deleted token's sealed keys should not
+  // linger in free pages of the file.
+  database.pragma('secure_delete = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 

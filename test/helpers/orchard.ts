@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { bootstrap, openOrchard, type Orchard } from '../../src/app/orchard.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import type { AppleAccountGateway } from '../../src/domain/abm-tokens.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { buildApp } from '../../src/http/app.js';
 import { postgresUrl, type Engine } from './services.js';
@@ -75,11 +76,20 @@ export interface TestOrchard {
 
 export async function startTestOrchard(
   engine: Engine,
-  options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase; webDist?: string } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string>;
+    database?: TestDatabase;
+    webDist?: string;
+    apple?: AppleAccountGateway;
+  } = {},
 ): Promise<TestOrchard> {
   const database = options.database ?? (await createTestDatabase(engine));
   const config = loadConfig({ ...database.env, ...options.env });
-  const orchard = await openOrchard(config, options.clock === undefined ? {} : { clock: options.clock });
+  const orchard = await openOrchard(config, {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.apple === undefined ? {} : { apple: options.apple }),
+  });
   await bootstrap(orchard);
   const app = await buildApp(orchard, {
     logger: false,

@@ -3,8 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 
-function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
-  assert.equal(res.statusCode, status, `expected ${status} ${code}, got ${res.statusCode}: ${JSON.stringify(res.json())}`);
+function assertProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
+  status: number,
+  code: string,
+) {
+  assert.equal(
+    res.statusCode,
+    status,
+    `expected ${status} ${code}, got ${res.statusCode}: ${JSON.stringify(res.json())}`,
+  );
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
   const body = res.json() as Record<string, unknown>;
   assert.equal(body['code'], code);
@@ -39,9 +47,12 @@ for (const { engine, skip } of await engines()) {
       const listed = list.json().items.find((c: { id: string }) => c.id === customer.id);
       assert.equal(listed.siteCount, 1);
       assert.equal((await t.api('GET', `/api/v1/customers/${customer.id}`)).json().siteCount, 1);
-      assert.deepEqual((await t.api('GET', `/api/v1/customers/${customer.id}/sites`)).json().items.map((s: { name: string }) => s.name), [
-        'Main Office',
-      ]);
+      assert.deepEqual(
+        (await t.api('GET', `/api/v1/customers/${customer.id}/sites`))
+          .json()
+          .items.map((s: { name: string }) => s.name),
+        ['Main Office'],
+      );
     });
 
     test('a duplicate name, in any case, is refused with 409 NAME_TAKEN and nothing changes', async () => {
@@ -71,7 +82,11 @@ for (const { engine, skip } of await engines()) {
       }
       assertProblem(await t.api('POST', '/api/v1/customers', { name: 42 }), 400, 'VALIDATION_FAILED');
       assertProblem(await t.api('POST', '/api/v1/customers', {}), 400, 'VALIDATION_FAILED');
-      assert.equal((await t.api('POST', '/api/v1/customers', { name: 'y'.repeat(200) })).statusCode, 201, '200 characters is allowed');
+      assert.equal(
+        (await t.api('POST', '/api/v1/customers', { name: 'y'.repeat(200) })).statusCode,
+        201,
+        '200 characters is allowed',
+      );
     });
 
     test('unknown ids answer 404 NOT_FOUND on every verb', async () => {
@@ -97,11 +112,15 @@ for (const { engine, skip } of await engines()) {
     });
 
     test('paging with limit and nextCursor returns every customer exactly once', async () => {
-      for (let i = 0; i < 12; i++) await t.api('POST', '/api/v1/customers', { name: `Pager ${String(i).padStart(2, '0')}` });
+      for (let i = 0; i < 12; i++)
+        await t.api('POST', '/api/v1/customers', { name: `Pager ${String(i).padStart(2, '0')}` });
       const names: string[] = [];
       let cursor: string | undefined;
       do {
-        const res = await t.api('GET', `/api/v1/customers?q=pager&limit=5${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+        const res = await t.api(
+          'GET',
+          `/api/v1/customers?q=pager&limit=5${cursor === undefined ? '' : `&cursor=${cursor}`}`,
+        );
         assert.equal(res.statusCode, 200);
         names.push(...res.json().items.map((c: { name: string }) => c.name));
         cursor = res.json().nextCursor;
@@ -115,7 +134,9 @@ for (const { engine, skip } of await engines()) {
 
     test('malformed JSON, a wrong content type and an oversized body get 4xx problems, never a 500', async () => {
       const count = (await t.api('GET', '/api/v1/customers?limit=500')).json().items.length;
-      const malformed = await t.api('POST', '/api/v1/customers', '{"name": "oops"', { 'content-type': 'application/json' });
+      const malformed = await t.api('POST', '/api/v1/customers', '{"name": "oops"', {
+        'content-type': 'application/json',
+      });
       assertProblem(malformed, 400, 'MALFORMED_JSON');
       const empty = await t.api('POST', '/api/v1/customers', '', { 'content-type': 'application/json' });
       assertProblem(empty, 400, 'MALFORMED_JSON');
@@ -125,13 +146,21 @@ for (const { engine, skip } of await engines()) {
         'content-type': 'application/json',
       });
       assertProblem(huge, 413, 'BODY_TOO_LARGE');
-      assert.equal((await t.api('GET', '/api/v1/customers?limit=500')).json().items.length, count, 'nothing was stored');
+      assert.equal(
+        (await t.api('GET', '/api/v1/customers?limit=500')).json().items.length,
+        count,
+        'nothing was stored',
+      );
     });
 
     test('every API route needs authentication: none or a wrong key gets 401; /healthz does not', async () => {
       const anonymous = await t.app.inject({ method: 'GET', url: '/api/v1/customers' });
       assertProblem(anonymous, 401, 'UNAUTHENTICATED');
-      const wrong = await t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Bearer not-a-key' } });
+      const wrong = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/customers',
+        headers: { authorization: 'Bearer not-a-key' },
+      });
       assertProblem(wrong, 401, 'INVALID_API_KEY');
       const write = await t.app.inject({ method: 'POST', url: '/api/v1/customers', payload: { name: 'Sneaky' } });
       assertProblem(write, 401, 'UNAUTHENTICATED');
@@ -145,12 +174,21 @@ for (const { engine, skip } of await engines()) {
     test('a technician sees only the customers assigned to them; others answer 404', async () => {
       const mine = (await t.api('POST', '/api/v1/customers', { name: 'Scoped mine' })).json();
       const theirs = (await t.api('POST', '/api/v1/customers', { name: 'Scoped theirs' })).json();
-      await t.orchard.accounts.createUser({ email: `tech-${engine}@example.com`, password: 'technician password', role: 'technician', customerIds: [mine.id] });
+      await t.orchard.accounts.createUser({
+        email: `tech-${engine}@example.com`,
+        password: 'technician password',
+        role: 'technician',
+        customerIds: [mine.id],
+      });
       const { key } = await t.orchard.accounts.createApiKey({ name: 'tech', userEmail: `tech-${engine}@example.com` });
-      const asTech = (method: string, url: string, body?: unknown) => t.api(method, url, body, { authorization: `Bearer ${key}` });
+      const asTech = (method: string, url: string, body?: unknown) =>
+        t.api(method, url, body, { authorization: `Bearer ${key}` });
 
       const list = (await asTech('GET', '/api/v1/customers?q=scoped')).json().items;
-      assert.deepEqual(list.map((c: { name: string }) => c.name), ['Scoped mine']);
+      assert.deepEqual(
+        list.map((c: { name: string }) => c.name),
+        ['Scoped mine'],
+      );
       assertProblem(await asTech('GET', `/api/v1/customers/${theirs.id}`), 404, 'NOT_FOUND');
       assertProblem(await asTech('POST', `/api/v1/customers/${theirs.id}/sites`, { name: 'x' }), 404, 'NOT_FOUND');
       assert.equal((await asTech('POST', `/api/v1/customers/${mine.id}/sites`, { name: 'Tech site' })).statusCode, 201);
@@ -162,7 +200,10 @@ for (const { engine, skip } of await engines()) {
       assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
       const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
       assert.equal(metrics.statusCode, 200);
-      assert.match(metrics.body, /orchard_http_requests_total\{method="GET",route="\/api\/v1\/customers",status="200"\} \d+/);
+      assert.match(
+        metrics.body,
+        /orchard_http_requests_total\{method="GET",route="\/api\/v1\/customers",status="200"\} \d+/,
+      );
       assert.doesNotMatch(metrics.body, /route="\/api\/v1\/customers\/[0-9a-f]{8}-/, 'ids never become label values');
     });
 
@@ -171,7 +212,12 @@ for (const { engine, skip } of await engines()) {
       assert.equal(res.statusCode, 200);
       const doc = res.json();
       assert.equal(doc.openapi, '3.1.0');
-      for (const path of ['/api/v1/customers', '/api/v1/customers/{id}', '/api/v1/customers/{id}/sites', '/api/v1/sites/{id}']) {
+      for (const path of [
+        '/api/v1/customers',
+        '/api/v1/customers/{id}',
+        '/api/v1/customers/{id}/sites',
+        '/api/v1/sites/{id}',
+      ]) {
         assert.ok(doc.paths[path], `${path} is documented`);
       }
       const docs = await t.app.inject({ method: 'GET', url: '/docs/' });

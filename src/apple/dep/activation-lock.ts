@@ -31,5 +31,8 @@ export async function activationLock(
     'POST /device/activationlock',
     await api.request({ method: 'POST', path: '/device/activationlock', body, idempotent: false, ...options }),
   );
-  return { serialNumber: str(answer, 'serial_number') ?? request.device, responseStatus: str(answer, 'response_status') };
+  return {
+    serialNumber: str(answer, 'serial_number') ?? request.device,
+    responseStatus: str(answer, 'response_status'),
+  };
 }

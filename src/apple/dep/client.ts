@@ -56,7 +56,8 @@ export class DepClient implements DevicePager {
   /** Any number of serials, asked in batches of 1000. */
   async deviceDetails(serials: readonly string[], options?: CallOptions): Promise<Record<string, DeviceDetails>> {
     const out: Record<string, DeviceDetails> = {};
-    for (const batch of batches(serials, MAX_DEVICES_PER_CALL)) Object.assign(out, await getDeviceDetails(this.#api, batch, options));
+    for (const batch of batches(serials, MAX_DEVICES_PER_CALL))
+      Object.assign(out, await getDeviceDetails(this.#api, batch, options));
     return out;
   }
 
@@ -78,13 +79,18 @@ export class DepClient implements DevicePager {
    * after a failure part-way the whole call can simply be repeated. `retryAfterSeconds` is
    * the longest any batch asked for.
    */
-  async assignProfile(profileUuid: string, serials: readonly string[], options?: CallOptions): Promise<AssignProfileResult> {
+  async assignProfile(
+    profileUuid: string,
+    serials: readonly string[],
+    options?: CallOptions,
+  ): Promise<AssignProfileResult> {
     const devices: Record<string, AssignStatus> = {};
     let retryAfterSeconds: number | null = null;
     for (const batch of batches(serials, MAX_DEVICES_PER_CALL)) {
       const result = await assignProfile(this.#api, profileUuid, batch, options);
       Object.assign(devices, result.devices);
-      if (result.retryAfterSeconds !== null) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, result.retryAfterSeconds);
+      if (result.retryAfterSeconds !== null)
+        retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, result.retryAfterSeconds);
     }
     return { profileUuid, devices, retryAfterSeconds };
   }
@@ -95,7 +101,8 @@ export class DepClient implements DevicePager {
     options: CallOptions & { readonly profileUuid?: string } = {},
   ): Promise<Record<string, AssignStatus>> {
     const devices: Record<string, AssignStatus> = {};
-    for (const batch of batches(serials, MAX_DEVICES_PER_CALL)) Object.assign(devices, await removeProfile(this.#api, batch, options));
+    for (const batch of batches(serials, MAX_DEVICES_PER_CALL))
+      Object.assign(devices, await removeProfile(this.#api, batch, options));
     return devices;
   }
 

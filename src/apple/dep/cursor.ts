@@ -46,7 +46,10 @@ export async function* fetchAllDevices(
 ): AsyncGenerator<CursorPage, void, undefined> {
   const { cursor, limit, ...call } = options;
   yield* follow('POST /server/devices', cursor, (sent) =>
-    client.fetchDevices({ ...(sent === undefined ? {} : { cursor: sent }), ...(limit === undefined ? {} : { limit }) }, call),
+    client.fetchDevices(
+      { ...(sent === undefined ? {} : { cursor: sent }), ...(limit === undefined ? {} : { limit }) },
+      call,
+    ),
   );
 }
 

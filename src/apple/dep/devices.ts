@@ -128,7 +128,8 @@ export async function syncDevicesPage(
   options: CallOptions = {},
 ): Promise<DevicePage> {
   checkLimit(request.limit);
-  if (request.cursor === '') throw new ValidationError('A sync needs the cursor of an earlier fetch or sync.', 'cursor');
+  if (request.cursor === '')
+    throw new ValidationError('A sync needs the cursor of an earlier fetch or sync.', 'cursor');
   const body: Record<string, unknown> = { cursor: request.cursor };
   if (request.limit !== undefined) body['limit'] = request.limit;
   const answer = await api.request({ method: 'POST', path: '/devices/sync', body, ...options });
@@ -150,7 +151,10 @@ export async function getDeviceDetails(
   checkSerials(serials);
   if (serials.length === 0) return {};
   const call = 'POST /devices';
-  const answer = expectObject(call, await api.request({ method: 'POST', path: '/devices', body: { devices: serials }, ...options }));
+  const answer = expectObject(
+    call,
+    await api.request({ method: 'POST', path: '/devices', body: { devices: serials }, ...options }),
+  );
   const entries = answer['devices'];
   const out: Record<string, DeviceDetails> = {};
   if (!isObject(entries)) return out;
@@ -176,7 +180,13 @@ export async function disownDevices(
   const call = 'POST /devices/disown';
   const answer = expectObject(
     call,
-    await api.request({ method: 'POST', path: '/devices/disown', body: { devices: serials }, idempotent: false, ...options }),
+    await api.request({
+      method: 'POST',
+      path: '/devices/disown',
+      body: { devices: serials },
+      idempotent: false,
+      ...options,
+    }),
   );
   return statusMap(answer, 'devices');
 }

@@ -174,8 +174,7 @@ const BAD_REQUEST_HINTS: Readonly<Record<string, string>> = {
   CONFIG_URL_REQUIRED: 'The enrollment profile needs an enrollment URL.',
   CONFIG_URL_INVALID: 'The enrollment URL must be an https URL of at most 2000 characters.',
   DEPARTMENT_INVALID: 'The department must be at most 125 characters.',
-  FLAGS_INVALID:
-    'The profile options contradict each other (for example "not removable" requires "supervised").',
+  FLAGS_INVALID: 'The profile options contradict each other (for example "not removable" requires "supervised").',
   LOCALE_INVALID: 'The language or region is not one Apple knows.',
   MAGIC_INVALID: 'The org magic value must be at most 256 characters.',
   SUPPORT_EMAIL_INVALID: 'The support email address must be a valid address of at most 250 characters.',

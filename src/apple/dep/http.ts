@@ -92,7 +92,8 @@ export async function sendOnce(fetchImpl: FetchLike, exchange: HttpExchange): Pr
     if (timeout.signal.aborted) throw new NetworkFailure(`timed out after ${exchange.timeoutMs} ms`, true);
     // undici reports every network failure as `TypeError: fetch failed` with the cause attached;
     // anything else (an invalid header value, say) is a bug to surface, not to retry.
-    if (error instanceof Error && (error.message === 'fetch failed' || error.cause !== undefined)) throw classify(error);
+    if (error instanceof Error && (error.message === 'fetch failed' || error.cause !== undefined))
+      throw classify(error);
     throw error;
   } finally {
     clearTimeout(timer);

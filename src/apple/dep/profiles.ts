@@ -130,14 +130,25 @@ export async function defineProfile(
   const call = 'POST /profile';
   const answer = expectObject(
     call,
-    await api.request({ method: 'POST', path: '/profile', body: profileToWire(profile), idempotent: false, ...options }),
+    await api.request({
+      method: 'POST',
+      path: '/profile',
+      body: profileToWire(profile),
+      idempotent: false,
+      ...options,
+    }),
   );
   return { profileUuid: requiredStr(call, answer, 'profile_uuid'), devices: statusMap(answer, 'devices') };
 }
 
 export async function getProfile(api: DepRequester, profileUuid: string, options: CallOptions = {}): Promise<Profile> {
   if (profileUuid.trim() === '') throw new ValidationError('A profile UUID is required.', 'profileUuid');
-  const answer = await api.request({ method: 'GET', path: '/profile', query: { profile_uuid: profileUuid }, ...options });
+  const answer = await api.request({
+    method: 'GET',
+    path: '/profile',
+    query: { profile_uuid: profileUuid },
+    ...options,
+  });
   return profileFromWire(expectObject('GET /profile', answer));
 }
 
@@ -160,7 +171,12 @@ export async function assignProfile(
   const call = 'POST /profile/devices';
   const answer = expectObject(
     call,
-    await api.request({ method: 'POST', path: '/profile/devices', body: { profile_uuid: profileUuid, devices: serials }, ...options }),
+    await api.request({
+      method: 'POST',
+      path: '/profile/devices',
+      body: { profile_uuid: profileUuid, devices: serials },
+      ...options,
+    }),
   );
   return {
     profileUuid: str(answer, 'profile_uuid') ?? profileUuid,

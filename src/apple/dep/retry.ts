@@ -45,7 +45,10 @@ export function parseRetryAfter(value: string | null, now: Date): number | null 
   return Math.max(0, date - now.getTime());
 }
 
-export function backoffDelayMs(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelayMs(
+  retry: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   return Math.floor(policy.random() * backoffCeilingMs(retry, policy));
 }
 
@@ -77,7 +80,14 @@ export async function withRetries(
       if (tooLong || n >= policy.maxAttempts) {
         const waitSeconds = Math.ceil((retryAfterMs ?? backoffCeilingMs(n + 1, policy)) / 1000);
         if (response.status === 429) throw new DepThrottledError(call.call, waitSeconds, n);
-        throw new DepUnavailableError(call.call, call.host, `HTTP ${response.status}`, n, true, retryAfterMs === null ? null : waitSeconds);
+        throw new DepUnavailableError(
+          call.call,
+          call.host,
+          `HTTP ${response.status}`,
+          n,
+          true,
+          retryAfterMs === null ? null : waitSeconds,
+        );
       }
       delayMs = retryAfterMs ?? backoffDelayMs(n, policy);
     } catch (error) {

@@ -116,7 +116,12 @@ export class DepTransport implements DepRequester {
     const url = depUrl(this.#baseUrl, request.path, request.query);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const idempotent = request.idempotent ?? true;
-    const retryCall: RetryCall = { call, host: this.#host, idempotent, ...(request.signal ? { signal: request.signal } : {}) };
+    const retryCall: RetryCall = {
+      call,
+      host: this.#host,
+      idempotent,
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
 
     let sessionUsed = '';
     const attempt = async (): Promise<HttpResponse> => {

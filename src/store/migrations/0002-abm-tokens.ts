@@ -20,7 +20,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('org_email', 'text')
     .addColumn('admin_id', 'text')
     .addColumn('expires_at', 'text')
-    .addColumn('apple_issue', 'text', (c) => c.check(sql`apple_issue in ('terms_not_accepted', 'rejected', 'unreachable')`))
+    .addColumn('apple_issue', 'text', (c) =>
+      c.check(sql`apple_issue in ('terms_not_accepted', 'rejected', 'unreachable')`),
+    )
     .addColumn('apple_issue_detail', 'text')
     .addColumn('apple_issue_at', 'text')
     .addColumn('connected_at', 'text')
@@ -37,7 +39,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       sql`(credentials_secret_id is null and server_uuid is null) or (credentials_secret_id is not null and server_uuid is not null and connected_at is not null)`,
     )
     .execute();
-  await db.schema.createIndex('abm_tokens_customer_site_idx').on('abm_tokens').columns(['customer_id', 'site_id']).execute();
+  await db.schema
+    .createIndex('abm_tokens_customer_site_idx')
+    .on('abm_tokens')
+    .columns(['customer_id', 'site_id'])
+    .execute();
   await db.schema.createIndex('abm_tokens_site_idx').on('abm_tokens').column('site_id').execute();
 
   await db.schema

@@ -59,13 +59,16 @@ export interface ConnectChange {
   readonly credentialsSecretId: string;
   readonly server: AbmServer;
   readonly expiresAt: string | null;
-  /** The key pair that opened the file; a staged pair becomes current, the others go. */
+  /** The key pair that opened the file; a staged pair becomes current and replaces the old one. */
   readonly keyId: string;
   readonly now: string;
 }
 
 export interface AbmTokenRepository {
-  insert(row: { id: string; customerId: string; siteId: string; depBaseUrl: string; now: string }, key: NewKey): Promise<void>;
+  insert(
+    row: { id: string; customerId: string; siteId: string; depBaseUrl: string; now: string },
+    key: NewKey,
+  ): Promise<void>;
   findById(id: string): Promise<AbmToken | undefined>;
   findByServerUuid(uuid: string): Promise<AbmToken | undefined>;
   list(filter: AbmTokenFilter): Promise<AbmToken[]>;
@@ -197,7 +200,10 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
     return old.map((r) => r.private_key_secret_id);
   }
 
-  async connect(id: string, change: ConnectChange): Promise<{ orphanedSecretIds: string[] } | 'server_taken' | 'not_found'> {
+  async connect(
+    id: string,
+    change: ConnectChange,
+  ): Promise<{ orphanedSecretIds: string[] } | 'server_taken' | 'not_found'> {
     const before = await this.db
       .selectFrom('abm_tokens')
       .select('credentials_secret_id')
@@ -227,14 +233,26 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
       if (violationOf(error) === 'unique') return 'server_taken';
       throw error;
     }
-    const retired = await this.db
+    // A staged key that opened the file becomes current and the old current retires; a file
+    // for the current key leaves a staged key in place for a later "Replace Certificate".
+    const used = await this.db
       .selectFrom('abm_token_keys')
-      .select('private_key_secret_id')
-      .where('token_id', '=', id)
-      .where('id', '!=', change.keyId)
-      .execute();
-    await this.db.deleteFrom('abm_token_keys').where('token_id', '=', id).where('id', '!=', change.keyId).execute();
-    await this.db.updateTable('abm_token_keys').set({ slot: 'current' }).where('id', '=', change.keyId).execute();
+      .select('slot')
+      .where('id', '=', change.keyId)
+      .executeTakeFirst();
+    const retired =
+      used?.slot === 'staged'
+        ? await this.db
+            .selectFrom('abm_token_keys')
+            .select('private_key_secret_id')
+            .where('token_id', '=', id)
+            .where('slot', '=', 'current')
+            .execute()
+        : [];
+    if (used?.slot === 'staged') {
+      await this.db.deleteFrom('abm_token_keys').where('token_id', '=', id).where('slot', '=', 'current').execute();
+      await this.db.updateTable('abm_token_keys').set({ slot: 'current' }).where('id', '=', change.keyId).execute();
+    }
     return {
       orphanedSecretIds: [
         ...retired.map((r) => r.private_key_secret_id),
@@ -243,7 +261,12 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
     };
   }
 
-  async move(id: string, customerId: string, siteId: string, now: string): Promise<'moved' | 'not_found' | 'site_mismatch'> {
+  async move(
+    id: string,
+    customerId: string,
+    siteId: string,
+    now: string,
+  ): Promise<'moved' | 'not_found' | 'site_mismatch'> {
     try {
       const result = await this.db
         .updateTable('abm_tokens')
@@ -277,7 +300,11 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     if (token === undefined) return 'not_found';
-    const keys = await this.db.selectFrom('abm_token_keys').select('private_key_secret_id').where('token_id', '=', id).execute();
+    const keys = await this.db
+      .selectFrom('abm_token_keys')
+      .select('private_key_secret_id')
+      .where('token_id', '=', id)
+      .execute();
     await this.db.deleteFrom('abm_token_keys').where('token_id', '=', id).execute();
     await this.db.deleteFrom('abm_tokens').where('id', '=', id).execute();
     return [

@@ -85,8 +85,13 @@ export class KyselySiteRepository implements SiteRepository {
 
   async delete(id: string): Promise<'deleted' | 'not_found' | { attached: Attachments }> {
     const result = await deleteUnreferenced(this.db, 'sites', id);
-    // Nothing refers to sites yet; ABM tokens and devices will, and will be counted here.
-    return result === 'referenced' ? { attached: {} } : result;
+    if (result !== 'referenced') return result;
+    const tokens = await this.db
+      .selectFrom('abm_tokens')
+      .where('site_id', '=', id)
+      .select((e) => e.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return { attached: { 'ABM tokens': Number(tokens.n) } };
   }
 }
 

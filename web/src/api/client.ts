@@ -6,6 +6,10 @@ type Json = Record<string, unknown> | unknown[];
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   body?: Json;
+  /** Raw bytes sent as they are (an uploaded file); excludes `body`. */
+  rawBody?: Blob;
+  /** Content-Type of `rawBody`; application/octet-stream unless given. */
+  contentType?: string;
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
   /** When false, a 401 answer does not end the session (used by the auth calls themselves). */
@@ -61,13 +65,20 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 async function send(path: string, options: RequestOptions): Promise<Response> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  let body: BodyInit | undefined;
+  if (options.rawBody !== undefined) {
+    headers['Content-Type'] = options.contentType ?? 'application/octet-stream';
+    body = options.rawBody;
+  } else if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   try {
     return await fetch(buildUrl(path, options.query), {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body,
       credentials: 'same-origin',
       signal: options.signal,
     });

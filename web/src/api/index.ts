@@ -4,3 +4,5 @@ export { apiRequest, setCsrfToken, setUnauthorizedHandler, setCsrfRefresher } fr
 export * as authApi from './auth';
 export * as customersApi from './customers';
 export * as sitesApi from './sites';
+export * as abmTokensApi from './abmTokens';
+export * as systemApi from './system';

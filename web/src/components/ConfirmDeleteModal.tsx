@@ -2,6 +2,7 @@ import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { IconAlertCircle } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api';
+import { useHideAppBehindDialog } from '../lib/useHideAppBehindDialog';
 
 export interface ConfirmDeleteModalProps {
   opened: boolean;
@@ -11,9 +12,19 @@ export interface ConfirmDeleteModalProps {
   children: ReactNode;
   /** Performs the deletion; rejecting keeps the modal open and shows the server's reason. */
   onConfirm: () => Promise<unknown>;
+  /** The red button's label; "Delete" unless given. */
+  confirmLabel?: string;
 }
 
-export function ConfirmDeleteModal({ opened, onClose, title, children, onConfirm }: ConfirmDeleteModalProps) {
+export function ConfirmDeleteModal({
+  opened,
+  onClose,
+  title,
+  children,
+  onConfirm,
+  confirmLabel = 'Delete',
+}: ConfirmDeleteModalProps) {
+  useHideAppBehindDialog(opened);
   return (
     <Modal
       opened={opened}
@@ -22,14 +33,21 @@ export function ConfirmDeleteModal({ opened, onClose, title, children, onConfirm
       centered
       closeButtonProps={{ 'aria-label': 'Close dialog' }}
     >
-      <ConfirmBody onCancel={onClose} onConfirm={onConfirm}>
+      <ConfirmBody onCancel={onClose} onConfirm={onConfirm} confirmLabel={confirmLabel}>
         {children}
       </ConfirmBody>
     </Modal>
   );
 }
 
-function ConfirmBody({ children, onConfirm, onCancel }: { children: ReactNode; onConfirm: () => Promise<unknown>; onCancel: () => void }) {
+interface ConfirmBodyProps {
+  children: ReactNode;
+  onConfirm: () => Promise<unknown>;
+  onCancel: () => void;
+  confirmLabel: string;
+}
+
+function ConfirmBody({ children, onConfirm, onCancel, confirmLabel }: ConfirmBodyProps) {
   const [error, setError] = useState<string | null>(null);
   const [working, setWorking] = useState(false);
 
@@ -59,7 +77,7 @@ function ConfirmBody({ children, onConfirm, onCancel }: { children: ReactNode; o
           Cancel
         </Button>
         <Button color="red" onClick={confirm} loading={working}>
-          Delete
+          {confirmLabel}
         </Button>
       </Group>
     </Stack>

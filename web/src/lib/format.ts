@@ -21,3 +21,26 @@ export function formatDateTime(value: string): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whole days from `now` until `value` (negative when past); null if `value` is not a date. */
+export function daysFrom(value: string, now: number = Date.now()): number | null {
+  const date = parse(value);
+  if (!date) return null;
+  return Math.round((date.getTime() - now) / DAY_MS);
+}
+
+/** "in 12 days", "today", "3 days ago". */
+export function relativeDays(days: number): string {
+  if (days === 0) return 'today';
+  if (days > 0) return `in ${plural(days, 'day')}`;
+  return `${plural(-days, 'day')} ago`;
+}
+
+/** "812 bytes", "4.2 KB", "1.3 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return plural(bytes, 'byte');
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

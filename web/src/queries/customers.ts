@@ -13,10 +13,11 @@ export function useCustomerList(q: string) {
   });
 }
 
-export function useCustomer(id: string) {
+export function useCustomer(id: string, options: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: queryKeys.customer(id),
     queryFn: ({ signal }) => customersApi.getCustomer(id, signal),
+    enabled: options.enabled ?? true,
     meta: { errorTitle: 'Could not load the customer', silentStatuses: [404] },
   });
 }

@@ -2,8 +2,9 @@ import { useInfiniteQuery, useMutation, useQueryClient, type QueryClient } from 
 import { sitesApi, type Site } from '../api';
 import { queryKeys } from '../lib/queryKeys';
 
-export function useSiteList(customerId: string) {
+export function useSiteList(customerId: string, options: { enabled?: boolean } = {}) {
   return useInfiniteQuery({
+    enabled: options.enabled ?? true,
     queryKey: queryKeys.siteList(customerId),
     queryFn: ({ pageParam, signal }) => sitesApi.listSites(customerId, { cursor: pageParam }, signal),
     initialPageParam: undefined as string | undefined,

@@ -1,0 +1,250 @@
+import fastifyMultipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import {
+  MAX_TOKEN_UPLOAD_BYTES,
+  tokenFileTooLarge,
+  type AbmTokenService,
+  type AbmTokenView,
+} from '../../domain/abm-tokens.js';
+import { ValidationError } from '../../domain/errors.js';
+import { requirePrincipal } from '../auth.js';
+import { errorHandler } from '../problem.js';
+import { IdParams, errors } from '../schemas.js';
+
+const StatusSchema = Type.Union(
+  ['awaiting_token', 'active', 'expiring_soon', 'expired', 'terms_not_accepted', 'rejected', 'unreachable'].map((s) =>
+    Type.Literal(s),
+  ),
+);
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const AbmTokenSchema = Type.Object(
+  {
+    id: Type.String(),
+    customerId: Type.String(),
+    customerName: Type.String(),
+    siteId: Type.String(),
+    siteName: Type.String(),
+    status: StatusSchema,
+    statusDetail: nullable(Type.String()),
+    serverName: nullable(Type.String()),
+    serverUuid: nullable(Type.String()),
+    orgName: nullable(Type.String()),
+    adminId: nullable(Type.String()),
+    expiresAt: nullable(Type.String({ format: 'date-time' })),
+    lastSyncAt: nullable(Type.String({ format: 'date-time' })),
+    lastSyncError: nullable(Type.String()),
+    deviceCount: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'AbmToken', description: 'An ABM server token. Never carries a key or credential.' },
+);
+
+/** The API's view of a token: facts and status, never a secret (the schema drops anything else). */
+function toJson(view: AbmTokenView) {
+  const t = view.token;
+  const connected = t.state === 'connected' ? t : undefined;
+  return {
+    id: t.id,
+    customerId: t.customerId,
+    customerName: t.customerName,
+    siteId: t.siteId,
+    siteName: t.siteName,
+    status: view.status,
+    statusDetail: view.detail,
+    serverName: connected?.server.name ?? null,
+    serverUuid: connected?.server.uuid ?? null,
+    orgName: connected?.server.orgName ?? null,
+    adminId: connected?.server.adminId ?? null,
+    expiresAt: connected?.expiresAt ?? null,
+    lastSyncAt: t.lastSyncAt,
+    lastSyncError: t.lastSyncError,
+    deviceCount: view.deviceCount,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+const Placement = Type.Object(
+  { customerId: Type.String({ minLength: 1, maxLength: 100 }), siteId: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+/** RFC 6266: an ASCII fallback plus the exact name, so every browser saves the same file. */
+function attachment(filename: string): string {
+  return `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export const abmTokenRoutes: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenService }> = async (app, { abmTokens }) => {
+  const tags = ['ABM tokens'];
+  const ref = Type.Ref('AbmToken');
+  app.addSchema(AbmTokenSchema);
+
+  app.get(
+    '/abm-tokens',
+    {
+      schema: {
+        tags,
+        summary: 'List ABM tokens, optionally of one customer or site',
+        querystring: Type.Object({
+          customerId: Type.Optional(Type.String({ maxLength: 100 })),
+          siteId: Type.Optional(Type.String({ maxLength: 100 })),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(ref) }), ...errors(400) },
+      },
+    },
+    async (request) => {
+      const { customerId, siteId } = request.query;
+      const views = await abmTokens.list(requirePrincipal(request), {
+        ...(customerId === undefined ? {} : { customerId }),
+        ...(siteId === undefined ? {} : { siteId }),
+      });
+      return { items: views.map(toJson) };
+    },
+  );
+
+  app.post(
+    '/abm-tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Start a token for a Customer and Site: makes its key pair; status awaiting_token',
+        body: Placement,
+        response: { 201: ref, ...errors(400, 404) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(toJson(await abmTokens.create(requirePrincipal(request), request.body.customerId, request.body.siteId))),
+  );
+
+  app.get(
+    '/abm-tokens/:id',
+    { schema: { tags, summary: 'Get one ABM token', params: IdParams, response: { 200: ref, ...errors(404) } } },
+    async (request) => toJson(await abmTokens.get(requirePrincipal(request), request.params.id)),
+  );
+
+  app.patch(
+    '/abm-tokens/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Move a token to another Customer and Site',
+        params: IdParams,
+        body: Placement,
+        response: { 200: ref, ...errors(400, 404) },
+      },
+    },
+    async (request) =>
+      toJson(
+        await abmTokens.move(
+          requirePrincipal(request),
+          request.params.id,
+          request.body.customerId,
+          request.body.siteId,
+        ),
+      ),
+  );
+
+  app.delete(
+    '/abm-tokens/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a token: its key pairs and Apple credentials are destroyed',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      await abmTokens.delete(requirePrincipal(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/abm-tokens/:id/public-key',
+    {
+      schema: {
+        tags,
+        summary: 'Download the public key (PEM certificate) to upload to the MDM server in Apple Business Manager',
+        params: IdParams,
+        response: { 200: Type.String({ description: 'PEM certificate' }), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      const { pem, filename } = await abmTokens.publicKey(requirePrincipal(request), request.params.id);
+      return reply.type('application/x-pem-file').header('content-disposition', attachment(filename)).send(pem);
+    },
+  );
+
+  app.post(
+    '/abm-tokens/:id/public-key',
+    {
+      schema: {
+        tags,
+        summary:
+          'Make a new key pair for "Replace Certificate" in ABM; the current one keeps working until a token for the new one is uploaded',
+        params: IdParams,
+        response: { 201: ref, ...errors(404) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(toJson(await abmTokens.stageNewKey(requirePrincipal(request), request.params.id))),
+  );
+
+  await app.register(tokenUploadRoute, { abmTokens });
+};
+
+/**
+ * The token file arrives as the raw body (any content type: browsers and curl label a .p7m
+ * in many ways) or as multipart field `token`. Its own scope, so the catch-all body parser
+ * applies to this route only.
+ */
+const tokenUploadRoute: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenService }> = async (app, { abmTokens }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_TOKEN_UPLOAD_BYTES }, (_request, body, done) =>
+    done(null, body),
+  );
+  await app.register(fastifyMultipart, { limits: { fileSize: MAX_TOKEN_UPLOAD_BYTES, files: 1, fields: 5 } });
+
+  app.put(
+    '/abm-tokens/:id/token',
+    {
+      bodyLimit: MAX_TOKEN_UPLOAD_BYTES,
+      // Fastify refuses an oversized body before the handler runs; say it the way the domain would.
+      errorHandler: (error: FastifyError, request, reply) =>
+        errorHandler(
+          error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_REQ_FILE_TOO_LARGE'
+            ? tokenFileTooLarge(Number(request.headers['content-length'] ?? MAX_TOKEN_UPLOAD_BYTES + 1))
+            : error,
+          request,
+          reply,
+        ),
+      schema: {
+        tags: ['ABM tokens'],
+        summary:
+          'Upload the token file (.p7m) from Apple Business Manager: raw body, or multipart field "token". On a connected token this renews it.',
+        params: IdParams,
+        response: { 200: Type.Ref('AbmToken'), ...errors(400, 404, 409, 413) },
+      },
+    },
+    async (request) =>
+      toJson(await abmTokens.upload(requirePrincipal(request), request.params.id, await tokenFile(request))),
+  );
+};
+
+async function tokenFile(request: FastifyRequest): Promise<Buffer> {
+  if (!request.isMultipart()) return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const part = await request.file();
+  if (part === undefined || part.fieldname !== 'token') {
+    throw new ValidationError('Send the token file in the multipart field "token".', 'token');
+  }
+  const file = await part.toBuffer();
+  if (part.file.truncated) throw tokenFileTooLarge(MAX_TOKEN_UPLOAD_BYTES + 1);
+  return file;
+}

@@ -1,0 +1,45 @@
+import { apiRequest } from './client';
+import type { AbmToken, AbmTokenFilters } from './types';
+
+const base = '/api/v1/abm-tokens';
+const one = (id: string) => `${base}/${encodeURIComponent(id)}`;
+
+/** Where the token's public key (.pem) downloads from; a plain GET authenticated by the session cookie. */
+export function publicKeyUrl(id: string): string {
+  return `${one(id)}/public-key`;
+}
+
+export async function listAbmTokens(filters: AbmTokenFilters, signal?: AbortSignal): Promise<AbmToken[]> {
+  const page = await apiRequest<{ items: AbmToken[] }>(base, {
+    query: { customerId: filters.customerId, siteId: filters.siteId },
+    signal,
+  });
+  return page.items;
+}
+
+export function getAbmToken(id: string, signal?: AbortSignal): Promise<AbmToken> {
+  return apiRequest<AbmToken>(one(id), { signal });
+}
+
+/** Starts a token for a Customer and Site: Orchard makes its key pair; the token awaits the file from ABM. */
+export function createAbmToken(customerId: string, siteId: string): Promise<AbmToken> {
+  return apiRequest<AbmToken>(base, { method: 'POST', body: { customerId, siteId } });
+}
+
+/** Moves a token (and its devices) to another Customer and Site. */
+export function moveAbmToken(id: string, customerId: string, siteId: string): Promise<AbmToken> {
+  return apiRequest<AbmToken>(one(id), { method: 'PATCH', body: { customerId, siteId } });
+}
+
+export function deleteAbmToken(id: string): Promise<void> {
+  return apiRequest<void>(one(id), { method: 'DELETE' });
+}
+
+/** Uploads the server token file (…_smime.p7m) downloaded from ABM, as raw bytes. */
+export function uploadServerToken(id: string, file: Blob): Promise<AbmToken> {
+  return apiRequest<AbmToken>(`${one(id)}/token`, {
+    method: 'PUT',
+    rawBody: file,
+    contentType: 'application/octet-stream',
+  });
+}
