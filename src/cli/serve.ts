@@ -1,6 +1,7 @@
 import { bootstrap, openOrchard } from '../app/orchard.js';
 import { DEV_ADMIN, loadConfig } from '../config/config.js';
 import { buildApp } from '../http/app.js';
+import { TokenHealthMonitor } from '../jobs/token-health.js';
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -13,6 +14,7 @@ export async function serveCommand(): Promise<void> {
     log.info(`development sign-in: ${DEV_ADMIN.email} with the password from the README (unless you changed it)`);
   }
 
+  const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -23,6 +25,7 @@ export async function serveCommand(): Promise<void> {
     log.info(`${signal}: finishing in-flight requests, then closing the database`);
     try {
       await app.close();
+      await monitor.stop();
       await orchard.close();
     } finally {
       process.exit(0);
@@ -32,6 +35,7 @@ export async function serveCommand(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  monitor.start();
   const where = config.database.engine === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   log.info(
     `Orchard is ready at ${config.publicUrl.toString()} (${config.mode}, ${where}, master key from ${orchard.keyringSource}${config.sandbox ? ', Apple sandbox on' : ''})`,

@@ -21,6 +21,8 @@ export interface Config {
     readonly apiKey?: string;
   };
   readonly logLevel: string;
+  /** How often each connected ABM token is checked with Apple. */
+  readonly tokenCheckIntervalMs: number;
 }
 
 export type DatabaseConfig =
@@ -145,6 +147,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
 
+  const checkMinutes = read(env, 'ORCHARD_TOKEN_CHECK_MINUTES') ?? '60';
+  if (!/^\d+$/.test(checkMinutes) || Number(checkMinutes) < 1 || Number(checkMinutes) > 1440) {
+    throw new ConfigError(
+      'ORCHARD_TOKEN_CHECK_MINUTES',
+      `must be a whole number of minutes from 1 to 1440 (got "${checkMinutes}")`,
+    );
+  }
+
   const previous = read(env, 'ORCHARD_MASTER_KEY_PREVIOUS');
   return {
     mode,
@@ -167,5 +177,6 @@ export function loadConfig(env: Env = process.env): Config {
       ...(apiKey === undefined ? {} : { apiKey }),
     },
     logLevel,
+    tokenCheckIntervalMs: Number(checkMinutes) * 60_000,
   };
 }

@@ -3,6 +3,7 @@ import { TokenExpiredError } from '../apple/errors.js';
 import { generateTokenKeyPair, type TokenKeyPair, type TokenKeyPairRequest } from '../apple/pki.js';
 import { decryptServerToken, type ServerToken } from '../apple/token-file.js';
 import type { AbmServer, AbmToken, AbmTokenKey } from '../store/repositories/abm-tokens.js';
+import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
 import { tokenStatus, type StatusView } from './abm-token-status.js';
 import { isoNow, type Clock } from './clock.js';
@@ -194,6 +195,28 @@ export class AbmTokenService {
     });
   }
 
+  /**
+   * Asks Apple whether a connected token still works and records the answer, so the status
+   * shows "terms not accepted", "rejected" or "unreachable" — and clears itself once Apple
+   * answers normally again.
+   */
+  async checkWithApple(id: string): Promise<AbmTokenView> {
+    const token = await this.mustFind(id);
+    if (token.state !== 'connected') return this.view(token);
+    const now = isoNow(this.deps.clock);
+    const issue = await this.deps.apple.account(token.depBaseUrl, await this.credentials(token)).then(
+      () => null,
+      (error: unknown) => appleIssueOf(error),
+    );
+    await this.deps.repositories.abmTokens.setAppleIssue(id, issue, now);
+    return this.view(await this.mustFind(id));
+  }
+
+  /** Connected tokens, for background work that checks or syncs each of them. */
+  async connectedTokenIds(): Promise<string[]> {
+    return (await this.deps.repositories.abmTokens.list({})).filter((t) => t.state === 'connected').map((t) => t.id);
+  }
+
   /** The decrypted OAuth credentials, for the code that talks to Apple on the token's behalf. */
   async credentials(token: AbmToken & { state: 'connected' }): Promise<ServerToken> {
     const plain = await this.deps.secrets.get(token.credentialsSecretId);
@@ -265,6 +288,24 @@ export class AbmTokenService {
     const token = await this.deps.repositories.abmTokens.findById(id);
     if (token === undefined) throw new NotFoundError('ABM token', id);
     return token;
+  }
+}
+
+/** How an Apple failure shows on the token; anything unrecognised is a bug and is rethrown. */
+function appleIssueOf(error: unknown): { kind: AppleIssue; detail: string } {
+  if (!(error instanceof DomainError)) throw error;
+  switch (error.code) {
+    case 'DEP_TERMS_NOT_ACCEPTED':
+      return { kind: 'terms_not_accepted', detail: error.message };
+    case 'DEP_TOKEN_REJECTED':
+    case 'DEP_TOKEN_EXPIRED':
+    case 'DEP_ACCESS_DENIED':
+      return { kind: 'rejected', detail: error.message };
+    default:
+      if (error.kind === 'unavailable' || error.kind === 'rate_limited') {
+        return { kind: 'unreachable', detail: String(error.extra['reason'] ?? error.code) };
+      }
+      throw error;
   }
 }
 

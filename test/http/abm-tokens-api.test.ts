@@ -237,6 +237,30 @@ for (const { engine, skip } of await engines()) {
       clock.advance(-21 * 24 * 3600_000);
     });
 
+    test('checking with Apple records terms not accepted, and the status clears when Apple answers again', async () => {
+      const token = await newToken(siteIds[1]);
+      const { json, consumerKey } = tokenJson();
+      apple.answers.set(consumerKey, server('Checked', 'uuid-checked'));
+      assert.equal((await upload(token.id, await tokenFileFor(await publicKey(token.id), json))).statusCode, 200);
+
+      apple.answers.set(consumerKey, new DepTermsNotAcceptedError('GET /account'));
+      await t.orchard.abmTokens.checkWithApple(token.id);
+      const blocked = (await t.api('GET', `/api/v1/abm-tokens/${token.id}`)).json();
+      assert.equal(blocked.status, 'terms_not_accepted');
+      assert.match(blocked.statusDetail, /sign in to Apple Business Manager and accept/);
+
+      apple.answers.set(
+        consumerKey,
+        new DepUnavailableError('GET /account', 'mdmenrollment.apple.com', 'HTTP 503', 5, true),
+      );
+      await t.orchard.abmTokens.checkWithApple(token.id);
+      assert.equal((await t.api('GET', `/api/v1/abm-tokens/${token.id}`)).json().status, 'unreachable');
+
+      apple.answers.set(consumerKey, server('Checked', 'uuid-checked'));
+      await t.orchard.abmTokens.checkWithApple(token.id);
+      assert.equal((await t.api('GET', `/api/v1/abm-tokens/${token.id}`)).json().status, 'active');
+    });
+
     test('a token moves to another site of its customer, not to another customer’s site', async () => {
       const token = await connectedToken('Mover', 'uuid-move');
       const moved = await t.api('PATCH', `/api/v1/abm-tokens/${token.id}`, { customerId, siteId: siteIds[2] });

@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AbmTokenService } from '../domain/abm-tokens.js';
+
+export interface TokenHealthOptions {
+  readonly intervalMs: number;
+  readonly log: FastifyBaseLogger;
+}
+
+/**
+ * Asks Apple about every connected token now and then, so a token whose terms lapsed or
+ * that was revoked in ABM shows it before a technician wonders why devices stopped
+ * arriving. One failing token never stops the others. With several instances each checks
+ * on its own clock; `/account` is cheap and idempotent, so the overlap costs little.
+ */
+export class TokenHealthMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly tokens: AbmTokenService,
+    private readonly options: TokenHealthOptions,
+  ) {}
+
+  start(): void {
+    // A random first delay spreads instances that start together.
+    const first = Math.floor(Math.random() * Math.min(this.options.intervalMs, 60_000));
+    this.timer = setTimeout(() => this.tick(), first);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass over all connected tokens. */
+  async checkAll(): Promise<void> {
+    for (const id of await this.tokens.connectedTokenIds()) {
+      try {
+        const view = await this.tokens.checkWithApple(id);
+        if (view.status !== 'active' && view.status !== 'expiring_soon') {
+          this.options.log.warn({ abmTokenId: id, status: view.status }, 'ABM token needs attention');
+        }
+      } catch (error) {
+        this.options.log.error({ err: error, abmTokenId: id }, 'ABM token health check failed');
+      }
+    }
+  }
+
+  private tick(): void {
+    this.running = this.checkAll()
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'ABM token health pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.timer !== undefined) {
+          this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+          this.timer.unref();
+        }
+      });
+  }
+}

@@ -1,0 +1,181 @@
+import { ActionIcon, Alert, Anchor, Button, Group, Paper, Stack, Text } from '@mantine/core';
+import { Dropzone, type FileRejection } from '@mantine/dropzone';
+import { IconAlertCircle, IconDownload, IconFileCertificate, IconUpload, IconX } from '@tabler/icons-react';
+import { useRef, useState, type MouseEvent } from 'react';
+import type { AbmToken } from '../../../api';
+import { formatBytes } from '../../../lib/format';
+import { useUploadServerToken } from '../../../queries/abmTokens';
+import {
+  MAX_TOKEN_FILE_BYTES,
+  emptyFileProblem,
+  tooLargeProblem,
+  tooManyFilesProblem,
+  uploadProblem,
+  type UploadProblem,
+} from './uploadErrors';
+import { WizardFooter } from './WizardFooter';
+
+export interface StepUploadTokenProps {
+  /** The token the server token file is uploaded to. */
+  target: AbmToken;
+  renewing: boolean;
+  onBack: () => void;
+  /** "Download public key again": back to the public key step. */
+  onDownloadKeyAgain: () => void;
+  onUploaded: (token: AbmToken) => void;
+}
+
+export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, onUploaded }: StepUploadTokenProps) {
+  const [file, setFile] = useState<File | null>(null);
+  const [problem, setProblem] = useState<UploadProblem | null>(null);
+  const openRef = useRef<() => void>(null);
+  const upload = useUploadServerToken();
+
+  function choose(chosen: File | undefined) {
+    if (!chosen) return;
+    setFile(chosen);
+    setProblem(chosen.size === 0 ? emptyFileProblem(chosen.name) : null);
+  }
+
+  function reject(rejections: FileRejection[]) {
+    const first = rejections[0];
+    if (!first) return;
+    if (rejections.length > 1 || first.errors.some((e) => e.code === 'too-many-files')) {
+      setProblem(tooManyFilesProblem());
+    } else if (first.errors.some((e) => e.code === 'file-too-large')) {
+      setFile(null);
+      setProblem(tooLargeProblem(first.file.name, formatBytes(first.file.size)));
+    } else {
+      setProblem({ code: 'FILE_REJECTED', title: 'File not accepted', detail: first.errors.map((e) => e.message).join(' ') });
+    }
+  }
+
+  function browse(event: MouseEvent<HTMLButtonElement>) {
+    // The box itself also opens the file picker on click: open it once.
+    event.stopPropagation();
+    openRef.current?.();
+  }
+
+  async function submit() {
+    if (!file || upload.isPending) return;
+    if (file.size === 0) {
+      setProblem(emptyFileProblem(file.name));
+      return;
+    }
+    setProblem(null);
+    try {
+      onUploaded(await upload.mutateAsync({ id: target.id, file }));
+    } catch (error) {
+      setProblem(uploadProblem(error));
+    }
+  }
+
+  return (
+    <Stack gap="md">
+      <Text size="sm">
+        {renewing ? (
+          <>
+            The server token renews <strong>{target.serverName ?? 'this token'}</strong> for {target.customerName} ›{' '}
+            {target.siteName}.
+          </>
+        ) : (
+          <>
+            The server token connects its MDM server to {target.customerName} › {target.siteName}.
+          </>
+        )}
+      </Text>
+
+      <Dropzone
+        onDrop={(files) => choose(files[0])}
+        onReject={reject}
+        maxSize={MAX_TOKEN_FILE_BYTES}
+        multiple={false}
+        maxFiles={1}
+        openRef={openRef}
+        activateOnKeyboard={false}
+        enablePointerEvents
+        loading={upload.isPending}
+        inputProps={{ 'aria-label': 'Server token file' }}
+        p="xl"
+        style={{ borderWidth: 2 }}
+      >
+        <Stack align="center" gap="xs" mih={120} justify="center" ta="center">
+          <Dropzone.Accept>
+            <IconUpload size={40} stroke={1.4} color="var(--mantine-color-green-6)" aria-hidden />
+          </Dropzone.Accept>
+          <Dropzone.Reject>
+            <IconX size={40} stroke={1.4} color="var(--mantine-color-red-6)" aria-hidden />
+          </Dropzone.Reject>
+          <Dropzone.Idle>
+            <IconFileCertificate size={40} stroke={1.4} color="var(--mantine-color-dimmed)" aria-hidden />
+          </Dropzone.Idle>
+          <Text size="sm" maw={460}>
+            Click{' '}
+            <Anchor component="button" type="button" onClick={browse} fw={600} inherit>
+              browse
+            </Anchor>
+            , or drag and drop the token downloaded from Apple Business Manager into the box, to select the token.
+          </Text>
+          <Text size="xs" c="dimmed">
+            The file’s name ends in _smime.p7m. It is a few kilobytes.
+          </Text>
+        </Stack>
+      </Dropzone>
+
+      {file ? (
+        <Paper withBorder radius="md" px="md" py="xs">
+          <Group justify="space-between" wrap="nowrap" gap="sm">
+            <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+              <IconFileCertificate size={20} stroke={1.6} aria-hidden style={{ flexShrink: 0 }} />
+              <Stack gap={0} style={{ minWidth: 0 }}>
+                <Text size="sm" fw={500} truncate="end" title={file.name}>
+                  {file.name}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {formatBytes(file.size)}
+                </Text>
+              </Stack>
+            </Group>
+            <ActionIcon
+              variant="subtle"
+              color="gray"
+              aria-label="Remove selected file"
+              onClick={() => {
+                setFile(null);
+                setProblem(null);
+              }}
+              disabled={upload.isPending}
+            >
+              <IconX size={16} />
+            </ActionIcon>
+          </Group>
+        </Paper>
+      ) : null}
+
+      {problem ? (
+        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title={problem.title} role="alert">
+          <Stack gap="sm" align="flex-start">
+            <Text size="sm">{problem.detail}</Text>
+            {problem.code === 'TOKEN_WRONG_KEY' ? (
+              <Button
+                size="xs"
+                variant="white"
+                color="red"
+                leftSection={<IconDownload size={14} />}
+                onClick={onDownloadKeyAgain}
+              >
+                Download public key again
+              </Button>
+            ) : null}
+          </Stack>
+        </Alert>
+      ) : null}
+
+      <WizardFooter onBack={onBack} backDisabled={upload.isPending}>
+        <Button leftSection={<IconUpload size={16} />} onClick={() => void submit()} disabled={!file} loading={upload.isPending}>
+          Upload
+        </Button>
+      </WizardFooter>
+    </Stack>
+  );
+}
