@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
@@ -7,6 +8,7 @@ import { MigrationError } from '../store/db.js';
 import { apiKeyCommands } from './api-keys.js';
 import { masterKeyCommands } from './master-key.js';
 import { migrateCommand } from './migrate.js';
+import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
 import { userCommands } from './users.js';
 
@@ -22,6 +24,18 @@ program.command('migrate').description('apply database migrations, then exit').a
 userCommands(program.command('user').description('manage sign-in accounts'));
 apiKeyCommands(program.command('api-key').description('manage API keys for automation'));
 masterKeyCommands(program);
+program
+  .command('sandbox')
+  .description('run only the Apple sandbox (ABM portal + DEP web service) under /sandbox')
+  .option('--port <port>', 'port to listen on', '8090')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--data-dir <dir>', 'where sandbox.db lives', process.env['ORCHARD_DATA_DIR'] ?? './data')
+  .action(async (options: { port: string; host: string; dataDir: string }) => {
+    const port = Number(options.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new ConfigError('--port', 'must be a port number from 1 to 65535');
+    await sandboxCommand({ port, host: options.host, dataDir: path.resolve(options.dataDir) });
+  });
 
 /**
  * Operator mistakes end in one line that names what to fix; anything else is a bug and

@@ -18,12 +18,15 @@ import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
 import { registerWebApp } from './web.js';
+import { sandboxPlugin } from '../sandbox/index.js';
 
 export interface AppOptions {
   /** false silences request logs (tests); otherwise pino at the configured level. */
   readonly logger?: boolean;
   /** Where the built web app lives; tests point elsewhere or at nothing. */
   readonly webDist?: string;
+  /** The sandbox's clock, for tests that age cursors and tokens. */
+  readonly sandboxClock?: () => Date;
 }
 
 /** JSON bodies are names and settings; anything bigger is a mistake or an attack. */
@@ -95,6 +98,16 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     },
     { prefix: '/api/v1' },
   );
+
+  if (config.sandbox) {
+    // Apple's side, simulated: product code reaches it only over HTTP, by base URL.
+    await app.register(sandboxPlugin, {
+      prefix: '/sandbox',
+      dataDir: config.dataDir,
+      publicUrl: publicBase,
+      ...(options.sandboxClock === undefined ? {} : { clock: options.sandboxClock }),
+    });
+  }
 
   await registerWebApp(app, options.webDist);
   return app;

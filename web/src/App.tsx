@@ -7,6 +7,7 @@ import { AuthProvider } from './auth/AuthProvider';
 import { RequireAuth } from './auth/RequireAuth';
 import { AppLayout } from './layout/AppLayout';
 import { createQueryClient } from './lib/queryClient';
+import { AddAbmTokenRedirect } from './pages/autoEnrollment/AddAbmTokenRedirect';
 import { AutoEnrollmentPage } from './pages/autoEnrollment/AutoEnrollmentPage';
 import { CustomerDetailPage } from './pages/customers/CustomerDetailPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
@@ -21,7 +22,11 @@ export function App() {
     <MantineProvider theme={theme} defaultColorScheme="light">
       <Notifications position="bottom-right" limit={4} />
       <QueryClientProvider client={queryClient}>
-        <BrowserRouter>
+        {/*
+          Without transitions, a navigation renders in the same task as the click that caused it:
+          dialogs, filters and wizard steps kept in the URL appear at once, never one frame late.
+        */}
+        <BrowserRouter useTransitions={false}>
           <AuthProvider>
             <AppRoutes />
           </AuthProvider>
@@ -42,6 +47,7 @@ function AppRoutes() {
           <Route path="/customers/:id" element={<CustomerDetailPage />} />
           <Route path="/apple" element={<Navigate to="/apple/auto-enrollment" replace />} />
           <Route path="/apple/auto-enrollment" element={<AutoEnrollmentPage />} />
+          <Route path="/apple/auto-enrollment/add" element={<AddAbmTokenRedirect />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -52,13 +52,7 @@ export interface SystemInfo {
 }
 
 export type AbmTokenStatus =
-  | 'awaiting_token'
-  | 'active'
-  | 'expiring_soon'
-  | 'expired'
-  | 'terms_not_accepted'
-  | 'rejected'
-  | 'unreachable';
+  'awaiting_token' | 'active' | 'expiring_soon' | 'expired' | 'terms_not_accepted' | 'rejected' | 'unreachable';
 
 /** An ABM server token: one MDM server in a customer's Apple Business Manager, bound to a Customer and Site. */
 export interface AbmToken {

@@ -9,8 +9,10 @@ export interface CustomerOption {
   name: string;
 }
 
-export interface CustomerSelectProps
-  extends Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable' | 'searchValue' | 'onSearchChange'> {
+export interface CustomerSelectProps extends Omit<
+  SelectProps,
+  'data' | 'value' | 'onChange' | 'searchable' | 'searchValue' | 'onSearchChange'
+> {
   value: string | null;
   onChange: (customer: CustomerOption | null) => void;
   /** Offer a link to the Customers page when there are no customers at all. */

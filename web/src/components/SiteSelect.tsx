@@ -18,8 +18,7 @@ export function useAllSites(customerId: string | null) {
   return { ...list, sites };
 }
 
-export interface SiteSelectProps
-  extends Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable'> {
+export interface SiteSelectProps extends Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable'> {
   customerId: string | null;
   value: string | null;
   onChange: (site: Site | null) => void;
@@ -38,7 +37,13 @@ export function SiteSelect({ customerId, value, onChange, disabled, ...selectPro
       value={value}
       onChange={(id) => onChange(sites.find((site) => site.id === id) ?? null)}
       data={data}
-      nothingFoundMessage={isFetching ? 'Loading sites…' : sites.length === 0 ? 'This customer has no sites.' : 'No site name contains this text.'}
+      nothingFoundMessage={
+        isFetching
+          ? 'Loading sites…'
+          : sites.length === 0
+            ? 'This customer has no sites.'
+            : 'No site name contains this text.'
+      }
     />
   );
 }

@@ -44,3 +44,11 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+/** "10:15 AM" in the browser's locale. */
+export function formatTime(value: string): string {
+  const date = parse(value);
+  return date ? timeFormat.format(date) : '';
+}

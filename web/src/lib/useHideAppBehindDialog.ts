@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useLayoutEffect } from 'react';
 
 let openDialogs = 0;
 
@@ -9,7 +9,8 @@ let openDialogs = 0;
  * announced (and found by accessibility queries) together.
  */
 export function useHideAppBehindDialog(opened: boolean): void {
-  useEffect(() => {
+  // A layout effect: the page is hidden in the same commit that shows the dialog.
+  useLayoutEffect(() => {
     const root = document.getElementById('root');
     if (!opened || !root) return;
     openDialogs += 1;

@@ -1,10 +1,11 @@
-import { Box, Button, EmptyState, Tooltip } from '@mantine/core';
+import { Button, EmptyState } from '@mantine/core';
 import { IconKey, IconPlus } from '@tabler/icons-react';
 
-export const TOKEN_UPLOAD_UNAVAILABLE = 'Token upload is not available in this version of Orchard yet.';
-
-/** No ABM tokens exist yet, and this version cannot add one: say so plainly. */
-export function AbmTokensEmptyState() {
+/**
+ * No ABM tokens yet. The button is named "Add your first ABM token" so that it and the page
+ * header's "Add ABM token" stay distinguishable (to screen readers and to tests).
+ */
+export function AbmTokensEmptyState({ onAdd }: { onAdd: () => void }) {
   return (
     <EmptyState
       py={56}
@@ -15,14 +16,9 @@ export function AbmTokensEmptyState() {
       description="An ABM token links a Customer and Site in Orchard to an MDM server in that customer's Apple Business Manager account. Devices the customer assigns to that MDM server enroll automatically and appear under that Customer and Site."
     >
       <EmptyState.Actions>
-        <Tooltip label={TOKEN_UPLOAD_UNAVAILABLE} withArrow multiline w={260}>
-          {/* Disabled buttons are skipped by focus and by some browsers' mouse events: the wrapper carries the tooltip. */}
-          <Box component="span" tabIndex={0} display="inline-block" style={{ borderRadius: 'var(--mantine-radius-md)' }}>
-            <Button leftSection={<IconPlus size={16} />} disabled>
-              Add ABM token
-            </Button>
-          </Box>
-        </Tooltip>
+        <Button leftSection={<IconPlus size={16} />} onClick={onAdd}>
+          Add your first ABM token
+        </Button>
       </EmptyState.Actions>
     </EmptyState>
   );

@@ -1,4 +1,5 @@
 import { Alert, Button, Group, Modal, Skeleton, Stack, Stepper, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconClockPause } from '@tabler/icons-react';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
@@ -34,8 +35,16 @@ export interface AbmTokenWizardProps {
  * Add ABM token (and Renew): Customer and site › Public key › Apple Business Manager › Upload token.
  * Its state is in the URL and on the server, so closing it midway keeps the pending token.
  */
-export function AbmTokenWizard({ state, defaultCustomerId, defaultSiteId, onStateChange, onClose, onDone }: AbmTokenWizardProps) {
+export function AbmTokenWizard({
+  state,
+  defaultCustomerId,
+  defaultSiteId,
+  onStateChange,
+  onClose,
+  onDone,
+}: AbmTokenWizardProps) {
   useHideAppBehindDialog(true);
+  const compact = useMediaQuery('(max-width: 40em)') ?? false;
   const renewOnly = state.mode === 'renew';
   const token = useAbmToken(state.tokenId);
   const targetId = uploadTargetId(state);
@@ -145,7 +154,8 @@ export function AbmTokenWizard({ state, defaultCustomerId, defaultSiteId, onStat
       opened
       onClose={close}
       title={renewOnly ? 'Renew ABM token' : 'Add ABM token'}
-      size={760}
+      size={880}
+      fullScreen={compact}
       closeOnClickOutside={false}
       closeButtonProps={{ 'aria-label': 'Close dialog' }}
       styles={{ title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } }}
@@ -154,19 +164,33 @@ export function AbmTokenWizard({ state, defaultCustomerId, defaultSiteId, onStat
         <Stepper
           active={active}
           size="sm"
+          wrap={!compact}
           // A progress list, not buttons: steps are reached with Next and Back.
           attributes={{ steps: { role: 'list', 'aria-label': 'Steps' }, separator: { 'aria-hidden': true } }}
         >
           {WIZARD_STEPS.map((step, index) => (
             <Stepper.Step
               key={step}
-              label={STEP_LABELS[step]}
+              // On a phone the steps are numbers only (named below); screen readers still get their names.
+              label={compact ? undefined : STEP_LABELS[step]}
+              aria-label={compact ? STEP_LABELS[step] : undefined}
               role="listitem"
               aria-current={index === active ? 'step' : undefined}
             />
           ))}
         </Stepper>
-        {state.step !== 'site' && token.data ? <TokenContext token={token.data} renewTarget={renewOnly ? null : target.data ?? null} renewing={state.renewId !== null} /> : null}
+        {compact ? (
+          <Text size="sm" fw={600} aria-hidden>
+            Step {active + 1} of {WIZARD_STEPS.length} · {STEP_LABELS[state.step]}
+          </Text>
+        ) : null}
+        {state.step !== 'site' && token.data ? (
+          <TokenContext
+            token={token.data}
+            renewTarget={renewOnly ? null : (target.data ?? null)}
+            renewing={state.renewId !== null}
+          />
+        ) : null}
         <div
           ref={contentRef}
           tabIndex={-1}
@@ -187,7 +211,15 @@ export function AbmTokenWizard({ state, defaultCustomerId, defaultSiteId, onStat
   );
 }
 
-function TokenContext({ token, renewTarget, renewing }: { token: AbmToken; renewTarget: AbmToken | null; renewing: boolean }) {
+function TokenContext({
+  token,
+  renewTarget,
+  renewing,
+}: {
+  token: AbmToken;
+  renewTarget: AbmToken | null;
+  renewing: boolean;
+}) {
   const shown = renewing && renewTarget ? renewTarget : token;
   return (
     <Text size="sm" c="dimmed">
@@ -223,14 +255,18 @@ function MissingToken({
   const gone = isApiError(error) && error.status === 404;
   return (
     <Stack gap="md">
-      <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title={gone ? 'Token not found' : 'Could not load the token'} role="alert">
-        {gone
-          ? 'This ABM token no longer exists: it may have been deleted.'
-          : errorMessage(error)}
+      <Alert
+        color="red"
+        variant="light"
+        icon={<IconAlertCircle size={18} />}
+        title={gone ? 'Token not found' : 'Could not load the token'}
+        role="alert"
+      >
+        {gone ? 'This ABM token no longer exists: it may have been deleted.' : errorMessage(error)}
       </Alert>
       <Group justify="flex-end" gap="sm">
         <Button variant="default" onClick={onClose}>
-          Close
+          Back to the token list
         </Button>
         {!renewOnly ? <Button onClick={onRestart}>Start again</Button> : null}
       </Group>

@@ -58,8 +58,10 @@ export function StepAppleBusinessManager({ token, renewOnly, renewId, onBack, on
       </Text>
       <AbmLink />
       {choice === 'renew' ? (
-        <List type="ordered" size="sm" spacing={6} pl="xs">
-          <List.Item>In the customer's Apple Business Manager account, select the user name &gt; Preferences.</List.Item>
+        <List type="ordered" size="sm" spacing={6} withPadding>
+          <List.Item>
+            In the customer's Apple Business Manager account, select the user name &gt; Preferences.
+          </List.Item>
           <List.Item>
             Select MDM Server Assignment, then select the MDM server{' '}
             {chosen?.serverName ? <strong>{chosen.serverName}</strong> : 'this token was made for'}.
@@ -68,8 +70,10 @@ export function StepAppleBusinessManager({ token, renewOnly, renewId, onBack, on
           <List.Item>When prompted, select Download Server Token.</List.Item>
         </List>
       ) : (
-        <List type="ordered" size="sm" spacing={6} pl="xs">
-          <List.Item>In the customer's Apple Business Manager account, select the user name &gt; Preferences.</List.Item>
+        <List type="ordered" size="sm" spacing={6} withPadding>
+          <List.Item>
+            In the customer's Apple Business Manager account, select the user name &gt; Preferences.
+          </List.Item>
           <List.Item>Select MDM Server Assignment › Add MDM Server.</List.Item>
           <List.Item>Enter a name for the MDM Server. For example, Orchard Server 1.</List.Item>
           <List.Item>Under MDM Server Settings, select Choose File and select the public key you downloaded.</List.Item>
@@ -133,8 +137,8 @@ export function StepAppleBusinessManager({ token, renewOnly, renewId, onBack, on
           />
           {!renewOnly ? (
             <Text size="xs" c="dimmed">
-              The upload goes to the token you select. The pending token started in this wizard stays listed as
-              Awaiting token; delete it if you do not need it.
+              The upload goes to the token you select. The pending token started in this wizard stays listed as Awaiting
+              token; delete it if you do not need it.
             </Text>
           ) : null}
         </Stack>
@@ -169,7 +173,7 @@ function AbmLink() {
           withArrow
           events={{ hover: true, focus: true, touch: true }}
         >
-          <Badge color="grape" variant="light" size="sm" tabIndex={0}>
+          <Badge color="grape" variant="light" size="sm" tt="none" tabIndex={0}>
             Sandbox
           </Badge>
         </Tooltip>

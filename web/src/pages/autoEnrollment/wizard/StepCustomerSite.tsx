@@ -35,8 +35,15 @@ export function StepCustomerSite({ token, defaultCustomerId, defaultSiteId, onCa
     event.preventDefault();
     if (working) return;
     const errors = {
-      customer: customerId ? undefined : 'Select the customer whose Apple Business Manager account this token connects.',
-      site: customerId && !siteId ? (noSites ? 'Create a site first.' : 'Select the site its devices appear under.') : undefined,
+      customer: customerId
+        ? undefined
+        : 'Select the customer whose Apple Business Manager account this token connects.',
+      site:
+        customerId && !siteId
+          ? noSites
+            ? 'Create a site first.'
+            : 'Select the site its devices appear under.'
+          : undefined,
     };
     setFieldErrors(errors);
     setFormError(null);
@@ -56,7 +63,13 @@ export function StepCustomerSite({ token, defaultCustomerId, defaultSiteId, onCa
       <Stack gap="md">
         <Text size="sm">Select the target Customer and Site to associate with this ABM token.</Text>
         {formError ? (
-          <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Token not created" role="alert">
+          <Alert
+            color="red"
+            variant="light"
+            icon={<IconAlertCircle size={18} />}
+            title="Token not created"
+            role="alert"
+          >
             {errorMessage(formError)}
           </Alert>
         ) : null}
@@ -104,7 +117,13 @@ export function StepCustomerSite({ token, defaultCustomerId, defaultSiteId, onCa
           />
         )}
         <Group gap={8} wrap="nowrap" align="flex-start">
-          <IconInfoCircle size={18} stroke={1.6} color="var(--mantine-color-dimmed)" style={{ flexShrink: 0 }} aria-hidden />
+          <IconInfoCircle
+            size={18}
+            stroke={1.6}
+            color="var(--mantine-color-dimmed)"
+            style={{ flexShrink: 0 }}
+            aria-hidden
+          />
           <Text size="sm" c="dimmed">
             When devices associated with this ABM token automatically enroll, they display under this Customer and Site.
           </Text>

@@ -16,7 +16,15 @@ export interface StepPublicKeyProps {
   onNext: () => void;
 }
 
-export function StepPublicKey({ token, renewing, resumed, downloaded, onDownloaded, onBack, onNext }: StepPublicKeyProps) {
+export function StepPublicKey({
+  token,
+  renewing,
+  resumed,
+  downloaded,
+  onDownloaded,
+  onBack,
+  onNext,
+}: StepPublicKeyProps) {
   function download() {
     downloadUrl(abmTokensApi.publicKeyUrl(token.id));
     onDownloaded();
@@ -26,8 +34,8 @@ export function StepPublicKey({ token, renewing, resumed, downloaded, onDownload
     <Stack gap="md">
       {renewing ? (
         <Text size="sm">
-          Apple Business Manager encrypts the renewed server token with this token’s public key. The MDM server in
-          Apple Business Manager normally still has it; download it again if you need to upload it there once more.
+          Apple Business Manager encrypts the renewed server token with this token’s public key. The MDM server in Apple
+          Business Manager normally still has it; download it again if you need to upload it there once more.
         </Text>
       ) : (
         <Text size="sm">
@@ -36,7 +44,12 @@ export function StepPublicKey({ token, renewing, resumed, downloaded, onDownload
         </Text>
       )}
       <Group gap="md" align="center">
-        <Button leftSection={<IconDownload size={16} />} onClick={download} variant={downloaded ? 'default' : 'filled'} data-autofocus>
+        <Button
+          leftSection={<IconDownload size={16} />}
+          onClick={download}
+          variant={downloaded ? 'default' : 'filled'}
+          data-autofocus
+        >
           Download public key
         </Button>
         {downloaded ? (

@@ -25,16 +25,33 @@ export interface StepUploadTokenProps {
   onUploaded: (token: AbmToken) => void;
 }
 
+/** The chosen file, read into memory when chosen: replacing it on disk afterwards cannot break the upload. */
+interface ChosenFile {
+  name: string;
+  size: number;
+  bytes: Blob;
+}
+
 export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, onUploaded }: StepUploadTokenProps) {
-  const [file, setFile] = useState<File | null>(null);
+  const [file, setFile] = useState<ChosenFile | null>(null);
   const [problem, setProblem] = useState<UploadProblem | null>(null);
   const openRef = useRef<() => void>(null);
   const upload = useUploadServerToken();
 
-  function choose(chosen: File | undefined) {
+  async function choose(chosen: File | undefined) {
     if (!chosen) return;
-    setFile(chosen);
-    setProblem(chosen.size === 0 ? emptyFileProblem(chosen.name) : null);
+    try {
+      const bytes = new Blob([await chosen.arrayBuffer()]);
+      setFile({ name: chosen.name, size: bytes.size, bytes });
+      setProblem(bytes.size === 0 ? emptyFileProblem(chosen.name) : null);
+    } catch {
+      setFile(null);
+      setProblem({
+        code: 'FILE_UNREADABLE',
+        title: 'File could not be read',
+        detail: `Your browser could not read “${chosen.name}”. Check that the file still exists, then select it again.`,
+      });
+    }
   }
 
   function reject(rejections: FileRejection[]) {
@@ -46,7 +63,11 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
       setFile(null);
       setProblem(tooLargeProblem(first.file.name, formatBytes(first.file.size)));
     } else {
-      setProblem({ code: 'FILE_REJECTED', title: 'File not accepted', detail: first.errors.map((e) => e.message).join(' ') });
+      setProblem({
+        code: 'FILE_REJECTED',
+        title: 'File not accepted',
+        detail: first.errors.map((e) => e.message).join(' '),
+      });
     }
   }
 
@@ -64,7 +85,7 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
     }
     setProblem(null);
     try {
-      onUploaded(await upload.mutateAsync({ id: target.id, file }));
+      onUploaded(await upload.mutateAsync({ id: target.id, file: file.bytes }));
     } catch (error) {
       setProblem(uploadProblem(error));
     }
@@ -86,7 +107,7 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
       </Text>
 
       <Dropzone
-        onDrop={(files) => choose(files[0])}
+        onDrop={(files) => void choose(files[0])}
         onReject={reject}
         maxSize={MAX_TOKEN_FILE_BYTES}
         multiple={false}
@@ -172,7 +193,12 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
       ) : null}
 
       <WizardFooter onBack={onBack} backDisabled={upload.isPending}>
-        <Button leftSection={<IconUpload size={16} />} onClick={() => void submit()} disabled={!file} loading={upload.isPending}>
+        <Button
+          leftSection={<IconUpload size={16} />}
+          onClick={() => void submit()}
+          disabled={!file}
+          loading={upload.isPending}
+        >
           Upload
         </Button>
       </WizardFooter>

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
+import { migrateToLatest, openDb } from '../../src/store/db.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
+import { postgresSkipReason, postgresUrl } from '../helpers/services.js';
+
+describe('migrations on PostgreSQL', { skip: await postgresSkipReason() }, () => {
+  let neighbour: TestDatabase;
+  let ours: TestDatabase;
+  before(async () => {
+    neighbour = await createTestDatabase('postgres');
+    ours = await createTestDatabase('postgres');
+  });
+  after(async () => {
+    await ours.drop();
+    await neighbour.drop();
+  });
+
+  test('another schema of the same database holding Kysely migration tables does not confuse ours', async () => {
+    // What a second Kysely app (or a parallel test run) leaves in the same database.
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`create table ${neighbour.schema}.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)`);
+    await client.query(`create table ${neighbour.schema}.kysely_migration_lock (id varchar(255) primary key, is_locked integer not null default 0)`);
+    await client.query(`insert into ${neighbour.schema}.kysely_migration values ('0001-foundation', 'x')`);
+    await client.end();
+
+    const db = openDb(loadConfig(ours.env).database);
+    try {
+      const results = await migrateToLatest(db);
+      assert.deepEqual(
+        results.map((r) => [r.migrationName, r.status]),
+        [
+          ['0001-foundation', 'Success'],
+          ['0002-abm-tokens', 'Success'],
+        ],
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
