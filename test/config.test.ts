@@ -34,6 +34,7 @@ describe('configuration from the environment', () => {
     assert.equal(config.sandbox, false);
     assert.equal(config.bootstrap.adminEmail, undefined);
     assert.equal(config.publicUrl.toString(), 'https://mdm.example.com/');
+    assert.equal(config.publicBaseUrl, 'https://mdm.example.com', 'no trailing slash to double up in built URLs');
   });
 
   test('production without a master key or public URL is refused, naming the variable', () => {
@@ -50,6 +51,10 @@ describe('configuration from the environment', () => {
     assert.match(problemWith({ ORCHARD_BOOTSTRAP_API_KEY: 'short' }), /^ORCHARD_BOOTSTRAP_API_KEY must be at least 32 characters/);
     assert.match(problemWith({ ORCHARD_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' }), /^ORCHARD_BOOTSTRAP_ADMIN_PASSWORD must be set together/);
     assert.match(problemWith({ LOG_LEVEL: 'loud' }), /^LOG_LEVEL must be one of/);
+  });
+
+  test('a public URL with a path keeps it, without a trailing slash', () => {
+    assert.equal(loadConfig({ ORCHARD_PUBLIC_URL: 'https://msp.example.com/orchard/' }).publicBaseUrl, 'https://msp.example.com/orchard');
   });
 
   test('DATABASE_URL postgres:// selects PostgreSQL', () => {

@@ -54,7 +54,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
   const repositories = repositoriesOf(db.kysely);
   const secrets = new SecretStore(repositories.secrets, new SecretBox(keyring), clock);
   const depBaseUrl = config.sandbox
-    ? `${config.publicUrl.origin}${config.publicUrl.pathname}/sandbox/dep`
+    ? `${config.publicBaseUrl}/sandbox/dep`
     : config.appleDepUrl.toString();
   return {
     config,

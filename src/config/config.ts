@@ -10,6 +10,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly publicUrl: URL;
+  /** The public URL without a trailing slash, ready for `${publicBaseUrl}/path`. */
+  readonly publicBaseUrl: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly masterKey: { readonly current?: string; readonly previous?: string };
@@ -111,8 +113,8 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const publicUrl = parseUrl('ORCHARD_PUBLIC_URL', publicUrlRaw ?? `http://localhost:${port}`, ['http:', 'https:']);
-  // Enrollment URLs and cookies derive from it: a trailing path would be glued onto every URL.
-  publicUrl.pathname = publicUrl.pathname.replace(/\/+$/, '');
+  // Enrollment and sandbox URLs are built by appending paths: no trailing slash to double up.
+  const publicBaseUrl = `${publicUrl.origin}${publicUrl.pathname.replace(/\/+$/, '')}`;
 
   const masterKey = read(env, 'ORCHARD_MASTER_KEY');
   if (mode === 'production' && masterKey === undefined) {
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port,
     publicUrl,
+    publicBaseUrl,
     dataDir,
     database: parseDatabase(env, dataDir),
     masterKey: {

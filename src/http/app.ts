@@ -40,6 +40,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
         ? false
         : { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
     bodyLimit: JSON_BODY_LIMIT,
+    // A base URL configured with a trailing slash makes clients ask for //path.
+    routerOptions: { ignoreDuplicateSlashes: true },
     // Behind a load balancer the client address and scheme come from X-Forwarded-*; login
     // throttling per address depends on it.
     trustProxy: config.mode === 'production',
@@ -68,7 +70,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
         description:
           'Device Management for Apple. Authenticate with "Authorization: Bearer <api key>" (create one with `orchard api-key create`). Errors are RFC 9457 problem details with a stable `code`.',
       },
-      servers: [{ url: config.publicUrl.toString().replace(/\/$/, '') }],
+      servers: [{ url: config.publicBaseUrl }],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
@@ -80,7 +82,6 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   await app.register(healthRoutes, { db: orchard.db });
   await app.register(fastifyCookie);
 
-  const publicBase = config.publicUrl.toString().replace(/\/$/, '');
   const secureCookies = config.publicUrl.protocol === 'https:' || config.mode === 'production';
   await app.register(
     async (api) => {
@@ -91,7 +92,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       await api.register(systemRoutes, {
         info: {
           sandbox: config.sandbox,
-          appleBusinessManagerUrl: config.sandbox ? `${publicBase}/sandbox/abm` : 'https://business.apple.com',
+          appleBusinessManagerUrl: config.sandbox ? `${config.publicBaseUrl}/sandbox/abm` : 'https://business.apple.com',
           version: ORCHARD_VERSION,
         },
       });
@@ -104,7 +105,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     await app.register(sandboxPlugin, {
       prefix: '/sandbox',
       dataDir: config.dataDir,
-      publicUrl: publicBase,
+      publicUrl: config.publicBaseUrl,
       ...(options.sandboxClock === undefined ? {} : { clock: options.sandboxClock }),
     });
   }

@@ -169,6 +169,8 @@ for (const { engine, skip } of await engines()) {
       const health = await t.app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(health.statusCode, 200);
       assert.deepEqual(health.json(), { status: 'ok' });
+      const doubled = await t.app.inject({ method: 'GET', url: '//healthz' });
+      assert.equal(doubled.statusCode, 200, 'a doubled slash from a base URL ending in / still routes');
     });
 
     test('a technician sees only the customers assigned to them; others answer 404', async () => {
