@@ -89,15 +89,13 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
 
   /** Drag and drop, as from the Downloads folder: a real drop event carrying the file. */
   async function dropFile(target: Locator, file: string): Promise<void> {
-    const dataTransfer = await page.evaluateHandle(
-      ({ name, base64 }) => {
-        const transfer = new DataTransfer();
-        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-        transfer.items.add(new File([bytes], name));
-        return transfer;
-      },
-      { name: path.basename(file), base64: fs.readFileSync(file).toString('base64') },
-    );
+    // Runs in the page, where DataTransfer and File exist (this file is typed for Node only).
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob(${JSON.stringify(fs.readFileSync(file).toString('base64'))}), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], ${JSON.stringify(path.basename(file))}));
+      return transfer;
+    })()`);
     for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer });
   }
 
