@@ -29,7 +29,8 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
     t = await startTestOrchard('sqlite', { webDist: WEB_DIST, env: { ORCHARD_PUBLIC_URL: base, PORT: String(port) } });
     await t.app.listen({ host: '127.0.0.1', port });
     const customer = (await t.api('POST', '/api/v1/customers', { name: 'Acme Corp' })).json();
-    for (const name of ['Main Office', 'Warehouse']) await t.api('POST', `/api/v1/customers/${customer.id}/sites`, { name });
+    for (const name of ['Main Office', 'Warehouse'])
+      await t.api('POST', `/api/v1/customers/${customer.id}/sites`, { name });
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-'));
     browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
@@ -106,7 +107,9 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
     await pick(dialog, 'Customer', 'Acme Corp');
     await pick(dialog, 'Site', site);
     await dialog.getByRole('button', { name: 'Next' }).click();
-    const { file, name } = await saveDownload(() => dialog.getByRole('button', { name: 'Download public key' }).click());
+    const { file, name } = await saveDownload(() =>
+      dialog.getByRole('button', { name: 'Download public key' }).click(),
+    );
     assert.match(name, /\.pem$/);
     assert.match(fs.readFileSync(file, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     await dialog.getByRole('button', { name: 'Next' }).click();
@@ -157,7 +160,7 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
     assert.notEqual(after.updatedAt, before.updatedAt);
   });
 
-  test('a wrong file and a token made for another key are each explained in the upload step', async () => {
+  test('for a second site: a wrong file and a token made for another key are each explained, then the right token is added', async () => {
     const { dialog, publicKeyFile } = await startWizard('Warehouse');
     await dropFile(dialog.getByText(/drag and drop/i).first(), publicKeyFile);
     await dialog.getByRole('button', { name: 'Upload' }).click();
@@ -170,8 +173,27 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
     await dialog.getByText('Token made for a different public key').waitFor();
     await dialog.getByRole('button', { name: 'Download public key again' }).waitFor();
 
-    const pending = (await t.api('GET', '/api/v1/abm-tokens')).json().items.find((i: { siteName: string }) => i.siteName === 'Warehouse');
+    const pending = (await t.api('GET', '/api/v1/abm-tokens'))
+      .json()
+      .items.find((i: { siteName: string }) => i.siteName === 'Warehouse');
     assert.equal(pending.status, 'awaiting_token', 'the refused uploads changed nothing');
+
+    // Then the right file: the second site of the same customer gets its own active token.
+    const rightToken = await abmIssuesToken('Orchard Server 2', publicKeyFile);
+    await dialog.locator('input[type=file]').setInputFiles(rightToken);
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tokenRow('Orchard Server 2').getByText('Active', { exact: true }).waitFor();
+    const tokens = (await t.api('GET', '/api/v1/abm-tokens')).json().items;
+    assert.deepEqual(
+      tokens
+        .map((i: { serverName: string; siteName: string; status: string }) => [i.siteName, i.serverName, i.status])
+        .sort(),
+      [
+        ['Main Office', 'Orchard Server 1', 'active'],
+        ['Warehouse', 'Orchard Server 2', 'active'],
+      ],
+    );
     assert.deepEqual(pageErrors, []);
   });
 });
