@@ -9,6 +9,11 @@ import { SecretBox } from '../security/secret-box.js';
 import { migrateToLatest, openDb, type Db, type OpenOptions } from '../store/db.js';
 import { repositoriesOf, transactorOf } from '../store/repositories/index.js';
 import { AbmTokenService, type AppleAccountGateway } from '../domain/abm-tokens.js';
+import { DeviceService } from '../domain/devices.js';
+import { EnrollmentProfileService } from '../domain/enrollment-profiles.js';
+import { depClientFactory, type DepClientFactory } from '../sync/dep.js';
+import { DEFAULT_SYNC_OPTIONS, SyncRunner, type SyncOptions } from '../sync/runner.js';
+import { SyncScheduler, type SchedulerOptions } from '../sync/scheduler.js';
 import { DepAccountGateway } from './apple-gateway.js';
 import { ORCHARD_VERSION } from './version.js';
 
@@ -22,6 +27,10 @@ export interface Orchard {
   readonly accounts: AccountService;
   readonly secrets: SecretStore;
   readonly abmTokens: AbmTokenService;
+  readonly devices: DeviceService;
+  readonly enrollmentProfiles: EnrollmentProfileService;
+  /** Device sync; `orchard serve` starts it, tests drive it with runUntilIdle(). */
+  readonly sync: SyncScheduler;
   /** Where new ABM tokens talk to Apple's device assignment service. */
   readonly depBaseUrl: string;
   close(): Promise<void>;
@@ -34,6 +43,10 @@ export interface OrchardOptions {
   readonly migrate?: boolean;
   /** Replaces the real Apple call, for tests of what Orchard does with Apple's answers. */
   readonly apple?: AppleAccountGateway;
+  /** Replaces the DEP client the sync uses (tests: fakes, or the real one without sleeps). */
+  readonly depClient?: DepClientFactory;
+  /** Overrides of the sync's timing, for tests. */
+  readonly sync?: Partial<SyncOptions & SchedulerOptions>;
 }
 
 export async function openOrchard(config: Config, options: OrchardOptions = {}): Promise<Orchard> {
@@ -56,6 +69,49 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
   const depBaseUrl = config.sandbox
     ? `${config.publicBaseUrl}/sandbox/dep`
     : config.appleDepUrl.toString();
+  const transactor = transactorOf(db.kysely);
+  const userAgent = `Orchard/${ORCHARD_VERSION}`;
+  const enrollmentProfiles = new EnrollmentProfileService({
+    repositories,
+    clock,
+    publicBaseUrl: config.publicBaseUrl,
+    onChanged: async (tokenId) => {
+      await repositories.syncStates.request(tokenId, clock.now().toISOString());
+      sync.wake();
+    },
+  });
+  const abmTokens = new AbmTokenService({
+    repositories,
+    transactor,
+    secrets,
+    apple: options.apple ?? new DepAccountGateway(userAgent),
+    clock,
+    depBaseUrl,
+    onSyncRequested: () => sync.wake(),
+  });
+  const syncOptions: SyncOptions & SchedulerOptions = {
+    ...DEFAULT_SYNC_OPTIONS,
+    intervalMs: config.sync.intervalMs,
+    pageSize: config.sync.pageSize,
+    concurrency: config.sync.concurrency,
+    leaseMs: config.sync.leaseMs,
+    pollMs: Math.min(2000, Math.floor(config.sync.leaseMs / 2)),
+    ...options.sync,
+  };
+  const sync: SyncScheduler = new SyncScheduler({
+    runner: new SyncRunner({
+      repositories,
+      transactor,
+      abmTokens,
+      profiles: enrollmentProfiles,
+      dep: options.depClient ?? depClientFactory({ userAgent, clock }),
+      clock,
+      options: syncOptions,
+    }),
+    states: repositories.syncStates,
+    clock,
+    options: syncOptions,
+  });
   return {
     config,
     db,
@@ -70,16 +126,15 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
       clock,
     ),
     secrets,
-    abmTokens: new AbmTokenService({
-      repositories,
-      transactor: transactorOf(db.kysely),
-      secrets,
-      apple: options.apple ?? new DepAccountGateway(`Orchard/${ORCHARD_VERSION}`),
-      clock,
-      depBaseUrl,
-    }),
+    abmTokens,
+    devices: new DeviceService(repositories.devices),
+    enrollmentProfiles,
+    sync,
     depBaseUrl,
-    close: () => db.close(),
+    close: async () => {
+      await sync.stop();
+      await db.close();
+    },
   };
 }
 

@@ -36,6 +36,7 @@ export async function serveCommand(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   monitor.start();
+  orchard.sync.start(log);
   const where = config.database.engine === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   log.info(
     `Orchard is ready at ${config.publicUrl.toString()} (${config.mode}, ${where}, master key from ${orchard.keyringSource}${config.sandbox ? ', Apple sandbox on' : ''})`,

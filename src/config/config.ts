@@ -25,6 +25,18 @@ export interface Config {
   readonly logLevel: string;
   /** How often each connected ABM token is checked with Apple. */
   readonly tokenCheckIntervalMs: number;
+  readonly sync: SyncConfig;
+}
+
+export interface SyncConfig {
+  /** Between two device syncs of a token (ORCHARD_SYNC_INTERVAL_MINUTES, default 5). */
+  readonly intervalMs: number;
+  /** How long a process holds a token's sync without renewing (ORCHARD_SYNC_LEASE_SECONDS, default 60). */
+  readonly leaseMs: number;
+  /** Tokens one process syncs at once (ORCHARD_SYNC_CONCURRENCY, default 4). */
+  readonly concurrency: number;
+  /** Devices per DEP page (ORCHARD_SYNC_PAGE_SIZE, default and Apple's maximum 1000). */
+  readonly pageSize: number;
 }
 
 export type DatabaseConfig =
@@ -77,6 +89,14 @@ function parseFlag(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(name, `must be 1 or 0 (got "${raw}")`);
+}
+
+function parseWhole(env: Env, name: string, fallback: number, min: number, max: number, unit: string): number {
+  const raw = read(env, name) ?? String(fallback);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number${unit} from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
 }
 
 function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
@@ -181,5 +201,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel,
     tokenCheckIntervalMs: Number(checkMinutes) * 60_000,
+    sync: {
+      intervalMs: parseWhole(env, 'ORCHARD_SYNC_INTERVAL_MINUTES', 5, 1, 1440, ' of minutes') * 60_000,
+      leaseMs: parseWhole(env, 'ORCHARD_SYNC_LEASE_SECONDS', 60, 2, 3600, ' of seconds') * 1000,
+      concurrency: parseWhole(env, 'ORCHARD_SYNC_CONCURRENCY', 4, 1, 64, ''),
+      pageSize: parseWhole(env, 'ORCHARD_SYNC_PAGE_SIZE', 1000, 1, 1000, ''),
+    },
   };
 }

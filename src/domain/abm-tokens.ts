@@ -3,11 +3,13 @@ import { TokenExpiredError } from '../apple/errors.js';
 import { generateTokenKeyPair, type TokenKeyPair, type TokenKeyPairRequest } from '../apple/pki.js';
 import { decryptServerToken, type ServerToken } from '../apple/token-file.js';
 import type { AbmServer, AbmToken, AbmTokenKey } from '../store/repositories/abm-tokens.js';
+import type { SyncState } from '../store/repositories/sync-states.js';
 import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
 import { tokenStatus, type StatusView } from './abm-token-status.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NotFoundError, ValidationError } from './errors.js';
+import { DEFAULT_SETTINGS, newEnrollmentKey } from './enrollment-profiles.js';
 import { customerScope, requireCustomerAccess, type Principal } from './principal.js';
 import type { SecretStore } from './secrets.js';
 
@@ -20,7 +22,28 @@ export interface AppleAccountGateway {
 
 export interface AbmTokenView extends StatusView {
   readonly token: AbmToken;
+  /** The token's current devices: assigned to its MDM server and not removed from ABM. */
   readonly deviceCount: number;
+  readonly sync: SyncProgress;
+}
+
+/** The running sync's progress, or the last run's counts when none runs. */
+export interface SyncProgress {
+  readonly state: 'idle' | 'queued' | 'running';
+  readonly pages: number;
+  readonly devices: number;
+  readonly startedAt: string | null;
+}
+
+export function syncProgress(state: SyncState | undefined, now: Date): SyncProgress {
+  if (state === undefined) return { state: 'idle', pages: 0, devices: 0, startedAt: null };
+  const running = state.leaseOwner !== null && state.leaseUntil !== null && state.leaseUntil > now.toISOString();
+  return {
+    state: running ? 'running' : state.requestedAt !== null ? 'queued' : 'idle',
+    pages: state.pages,
+    devices: state.devices,
+    startedAt: state.runStartedAt,
+  };
 }
 
 export interface PublicKeyDownload {
@@ -42,6 +65,8 @@ export interface AbmTokenServiceDeps {
   /** Where new tokens talk to Apple: the real service, or the sandbox in sandbox mode. */
   readonly depBaseUrl: string;
   readonly generateKeyPair?: (request: TokenKeyPairRequest) => Promise<TokenKeyPair>;
+  /** A sync was asked for (on demand, after an upload or a move): wake the scheduler. */
+  readonly onSyncRequested?: (tokenId: string) => void;
 }
 
 /**
@@ -56,8 +81,26 @@ export class AbmTokenService {
     this.generateKeyPair = deps.generateKeyPair ?? generateTokenKeyPair;
   }
 
-  view(token: AbmToken): AbmTokenView {
-    return { token, deviceCount: 0, ...tokenStatus(token, this.deps.clock.now()) };
+  /** Tokens with their device counts and sync progress, in two queries however many tokens. */
+  async views(tokens: readonly AbmToken[]): Promise<AbmTokenView[]> {
+    const ids = tokens.map((t) => t.id);
+    const [counts, states] = await Promise.all([
+      this.deps.repositories.devices.countCurrentByToken(ids),
+      this.deps.repositories.syncStates.findMany(ids),
+    ]);
+    const now = this.deps.clock.now();
+    return tokens.map((token) => ({
+      token,
+      deviceCount: counts.get(token.id) ?? 0,
+      sync: syncProgress(states.get(token.id), now),
+      ...tokenStatus(token, now),
+    }));
+  }
+
+  async view(token: AbmToken): Promise<AbmTokenView> {
+    const [view] = await this.views([token]);
+    if (view === undefined) throw new Error('no view');
+    return view;
   }
 
   async create(principal: Principal, customerId: string, siteId: string): Promise<AbmTokenView> {
@@ -75,6 +118,8 @@ export class AbmTokenService {
         { id, customerId, siteId, depBaseUrl: this.deps.depBaseUrl, now: now.toISOString() },
         { id: randomUUID(), certificatePem: pair.certificatePem, privateKeySecretId, now: now.toISOString() },
       );
+      // The enrollment URL's key exists from the start, so it never changes once devices use it.
+      await repos.enrollmentProfiles.ensure(id, newEnrollmentKey(), DEFAULT_SETTINGS, now.toISOString());
     });
     return this.view(await this.mustFind(id));
   }
@@ -85,7 +130,7 @@ export class AbmTokenService {
       ...filter,
       ...(onlyCustomerIds === undefined ? {} : { onlyCustomerIds }),
     });
-    return tokens.map((t) => this.view(t));
+    return this.views(tokens);
   }
 
   async get(principal: Principal, id: string): Promise<AbmTokenView> {
@@ -171,24 +216,59 @@ export class AbmTokenService {
       // Lost a race with another upload of the same server since the check above.
       if (result === 'server_taken') await this.refuseIfHeldElsewhere(id, server, repos);
       if (typeof result === 'object') await secrets.deleteAll(result.orphanedSecretIds);
+      // Devices right after the token is added (or renewed: a rejected token may have missed some).
+      await repos.syncStates.request(id, now.toISOString());
     });
+    this.deps.onSyncRequested?.(id);
     return this.view(await this.mustFind(id));
   }
 
+  /** Moves the token, and its devices with it, to another Customer and Site. */
   async move(principal: Principal, id: string, customerId: string, siteId: string): Promise<AbmTokenView> {
-    await this.visible(principal, id);
+    const before = await this.visible(principal, id);
     requireCustomerAccess(principal, customerId);
     await this.placement(customerId, siteId);
-    const result = await this.deps.repositories.abmTokens.move(id, customerId, siteId, isoNow(this.deps.clock));
-    if (result === 'not_found') throw new NotFoundError('ABM token', id);
-    if (result === 'site_mismatch') throw siteMismatch();
+    const now = isoNow(this.deps.clock);
+    await this.deps.transactor.transaction(async (repos) => {
+      // First: a sync page being written for this token waits for the move, or the move for it.
+      await repos.syncStates.touch(id, now);
+      const result = await repos.abmTokens.move(id, customerId, siteId, now);
+      if (result === 'not_found') throw new NotFoundError('ABM token', id);
+      if (result === 'site_mismatch') throw siteMismatch();
+      await repos.devices.followToken(id, customerId, siteId, now);
+      // The profile's default name follows the site: the next sync defines it anew.
+      if (before.state === 'connected') await repos.syncStates.request(id, now);
+    });
+    if (before.state === 'connected') this.deps.onSyncRequested?.(id);
     return this.view(await this.mustFind(id));
   }
 
-  /** Deletes the token with its key pairs and Apple credentials; the MDM server stays in ABM. */
+  /** Asks for a device sync now (the "Sync now" button); it runs in the background. */
+  async requestSync(principal: Principal, id: string): Promise<AbmTokenView> {
+    const token = await this.visible(principal, id);
+    if (token.state !== 'connected') {
+      throw new DomainError(
+        'conflict',
+        'TOKEN_NOT_CONNECTED',
+        'This token has no server token file yet, so there is nothing to sync. Upload the token file from Apple Business Manager first.',
+      );
+    }
+    await this.deps.repositories.syncStates.request(id, isoNow(this.deps.clock));
+    this.deps.onSyncRequested?.(id);
+    return this.view(await this.mustFind(id));
+  }
+
+  /**
+   * Deletes the token with its key pairs and Apple credentials; the MDM server stays in ABM.
+   * Its devices are kept, marked released, with no token.
+   */
   async delete(principal: Principal, id: string): Promise<void> {
     await this.visible(principal, id);
     await this.deps.transactor.transaction(async (repos) => {
+      const now = isoNow(this.deps.clock);
+      // First: fences a sync of this token running elsewhere (its next page finds no lease).
+      await repos.syncStates.touch(id, now);
+      await repos.devices.releaseToken(id, now);
       const secretIds = await repos.abmTokens.delete(id);
       if (secretIds === 'not_found') throw new NotFoundError('ABM token', id);
       await this.deps.secrets.using(repos.secrets).deleteAll(secretIds);
@@ -292,7 +372,7 @@ export class AbmTokenService {
 }
 
 /** How an Apple failure shows on the token; anything unrecognised is a bug and is rethrown. */
-function appleIssueOf(error: unknown): { kind: AppleIssue; detail: string } {
+export function appleIssueOf(error: unknown): { kind: AppleIssue; detail: string } {
   if (!(error instanceof DomainError)) throw error;
   switch (error.code) {
     case 'DEP_TERMS_NOT_ACCEPTED':

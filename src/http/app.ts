@@ -12,7 +12,9 @@ import { errorHandler } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
-import { abmTokenRoutes } from './routes/abm-tokens.js';
+import { AbmTokenSchema, abmTokenRoutes } from './routes/abm-tokens.js';
+import { DeviceSchema, deviceRoutes } from './routes/devices.js';
+import { EnrollmentProfileSchema, enrollmentProfileRoutes } from './routes/enrollment-profiles.js';
 import { systemRoutes } from './routes/system.js';
 import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,6 +62,12 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   app.addSchema(CustomerSchema);
   app.addSchema(SiteSchema);
   app.addSchema(ApiKeySchema);
+  // Shared schemas live here, at the root: a plugin calling addSchema gets a schema
+  // controller of its own, which falls back to Fastify's default Ajv (removeAdditional,
+  // body coercion) instead of the validator compiler set above.
+  app.addSchema(AbmTokenSchema);
+  app.addSchema(DeviceSchema);
+  app.addSchema(EnrollmentProfileSchema);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -89,6 +97,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
+      await api.register(enrollmentProfileRoutes, { profiles: orchard.enrollmentProfiles });
+      await api.register(deviceRoutes, { devices: orchard.devices });
       await api.register(systemRoutes, {
         info: {
           sandbox: config.sandbox,

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Table shapes as both engines store them. Timestamps are ISO-8601 UTC strings with
@@ -115,6 +115,91 @@ export interface AbmTokenKeysTable {
   created_at: string;
 }
 
+export type EnrollmentState = 'awaiting_enrollment' | 'enrolled' | 'unenrolled' | 'removed' | 'released';
+export type ProfileAssignStatus = 'pending' | 'assigned' | 'failed' | 'not_accessible';
+export type MdmEnrollment = 'none' | 'enrolled' | 'unenrolled';
+/** Apple's profile_status values; anything else Apple sends is stored as null. */
+export type AppleProfileStatus = 'empty' | 'assigned' | 'pushed' | 'removed';
+
+/** A device assigned in ABM to a token's MDM server (src/store/migrations/0003-devices.ts). */
+export interface DevicesTable {
+  serial_number: string;
+  abm_token_id: string | null;
+  customer_id: string | null;
+  site_id: string | null;
+  model: string | null;
+  description: string | null;
+  color: string | null;
+  asset_tag: string | null;
+  os: string | null;
+  device_family: string | null;
+  profile_status: string | null;
+  profile_uuid: string | null;
+  profile_assign_time: string | null;
+  profile_push_time: string | null;
+  device_assigned_date: string | null;
+  device_assigned_by: string | null;
+  op_date: string | null;
+  op_type: string | null;
+  fetch_run: string | null;
+  profile_assign_status: ProfileAssignStatus | null;
+  profile_assign_error: string | null;
+  profile_assigned_at: string | null;
+  profile_retry_at: string | null;
+  enrollment_state: EnrollmentState;
+  mdm_enrollment: Generated<MdmEnrollment>;
+  enrolled_at: string | null;
+  udid: string | null;
+  removed_at: string | null;
+  released_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Booleans are 0/1 integers on both engines. */
+export interface EnrollmentProfilesTable {
+  token_id: string;
+  enrollment_key: string;
+  profile_name: string | null;
+  is_supervised: number;
+  is_mandatory: number;
+  is_mdm_removable: number;
+  await_device_configured: number;
+  /** JSON array of Apple skip keys. */
+  skip_setup_items: string;
+  department: string | null;
+  support_phone_number: string | null;
+  support_email_address: string | null;
+  language: string | null;
+  region: string | null;
+  profile_uuid: string | null;
+  defined_hash: string | null;
+  defined_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SyncPhase = 'fetch' | 'sync';
+
+export interface SyncStatesTable {
+  token_id: string;
+  phase: SyncPhase;
+  cursor: string | null;
+  fetch_run: string | null;
+  next_run_at: string;
+  requested_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  run_started_at: string | null;
+  run_finished_at: string | null;
+  pages: Generated<number>;
+  devices: Generated<number>;
+  failures: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -126,6 +211,9 @@ export interface Database {
   secrets: SecretsTable;
   abm_tokens: AbmTokensTable;
   abm_token_keys: AbmTokenKeysTable;
+  devices: DevicesTable;
+  enrollment_profiles: EnrollmentProfilesTable;
+  sync_states: SyncStatesTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

@@ -10,6 +10,7 @@ import { createQueryClient } from './lib/queryClient';
 import { AddAbmTokenRedirect } from './pages/autoEnrollment/AddAbmTokenRedirect';
 import { AutoEnrollmentPage } from './pages/autoEnrollment/AutoEnrollmentPage';
 import { CustomerDetailPage } from './pages/customers/CustomerDetailPage';
+import { DevicesPage } from './pages/devices/DevicesPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -48,6 +49,7 @@ function AppRoutes() {
           <Route path="/apple" element={<Navigate to="/apple/auto-enrollment" replace />} />
           <Route path="/apple/auto-enrollment" element={<AutoEnrollmentPage />} />
           <Route path="/apple/auto-enrollment/add" element={<AddAbmTokenRedirect />} />
+          <Route path="/apple/devices" element={<DevicesPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -36,7 +36,16 @@ export const AbmTokenSchema = Type.Object(
     expiresAt: nullable(Type.String({ format: 'date-time' })),
     lastSyncAt: nullable(Type.String({ format: 'date-time' })),
     lastSyncError: nullable(Type.String()),
-    deviceCount: Type.Integer(),
+    deviceCount: Type.Integer({ description: 'Current devices: assigned to the MDM server and not removed from ABM' }),
+    sync: Type.Object(
+      {
+        state: Type.Union([Type.Literal('idle'), Type.Literal('queued'), Type.Literal('running')]),
+        pages: Type.Integer(),
+        devices: Type.Integer(),
+        startedAt: nullable(Type.String({ format: 'date-time' })),
+      },
+      { description: 'The running sync’s progress (pages and devices so far), else the last run’s counts' },
+    ),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -63,6 +72,7 @@ function toJson(view: AbmTokenView) {
     lastSyncAt: t.lastSyncAt,
     lastSyncError: t.lastSyncError,
     deviceCount: view.deviceCount,
+    sync: view.sync,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
@@ -81,7 +91,6 @@ function attachment(filename: string): string {
 export const abmTokenRoutes: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenService }> = async (app, { abmTokens }) => {
   const tags = ['ABM tokens'];
   const ref = Type.Ref('AbmToken');
-  app.addSchema(AbmTokenSchema);
 
   app.get(
     '/abm-tokens',
@@ -195,6 +204,20 @@ export const abmTokenRoutes: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenServ
     },
     async (request, reply) =>
       reply.code(201).send(toJson(await abmTokens.stageNewKey(requirePrincipal(request), request.params.id))),
+  );
+
+  app.post(
+    '/abm-tokens/:id/sync',
+    {
+      schema: {
+        tags,
+        summary: 'Sync this token’s devices with Apple now ("Sync now"); it runs in the background',
+        params: IdParams,
+        response: { 202: ref, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send(toJson(await abmTokens.requestSync(requirePrincipal(request), request.params.id))),
   );
 
   await app.register(tokenUploadRoute, { abmTokens });

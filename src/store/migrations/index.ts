@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as abmTokens from './0002-abm-tokens.js';
+import * as devices from './0003-devices.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -10,6 +11,7 @@ import * as abmTokens from './0002-abm-tokens.js';
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-abm-tokens': abmTokens,
+  '0003-devices': devices,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -79,10 +79,17 @@ export interface AbmTokenRepository {
   connect(id: string, change: ConnectChange): Promise<{ orphanedSecretIds: string[] } | 'server_taken' | 'not_found'>;
   move(id: string, customerId: string, siteId: string, now: string): Promise<'moved' | 'not_found' | 'site_mismatch'>;
   setAppleIssue(id: string, issue: { kind: AppleIssue; detail: string } | null, now: string): Promise<void>;
+  /**
+   * The outcome of a device sync: a success sets lastSyncAt and the error to its warning (or
+   * none); a failure keeps lastSyncAt and sets the error.
+   */
+  recordSync(id: string, outcome: SyncOutcome): Promise<void>;
   /** Deletes the token and its keys; returns the secret ids they referenced. */
   delete(id: string): Promise<string[] | 'not_found'>;
   countBySite(siteId: string): Promise<number>;
 }
+
+export type SyncOutcome = { ok: true; at: string; warning?: string } | { ok: false; error: string };
 
 export interface NewKey {
   readonly id: string;
@@ -289,6 +296,19 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
         apple_issue_at: issue === null ? null : now,
         updated_at: now,
       })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordSync(id: string, outcome: SyncOutcome): Promise<void> {
+    // Not updated_at: that says when someone changed the token, not when it last synced.
+    await this.db
+      .updateTable('abm_tokens')
+      .set(
+        outcome.ok
+          ? { last_sync_at: outcome.at, last_sync_error: outcome.warning ?? null }
+          : { last_sync_error: outcome.error },
+      )
       .where('id', '=', id)
       .execute();
   }

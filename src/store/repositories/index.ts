@@ -3,10 +3,13 @@ import type { Database } from '../schema.js';
 import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
 import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
+import { KyselyDeviceRepository, type DeviceRepository } from './devices.js';
+import { KyselyEnrollmentProfileRepository, type EnrollmentProfileRepository } from './enrollment-profiles.js';
 import { KyselyLoginThrottleRepository, type LoginThrottleRepository } from './login-throttle.js';
 import { KyselySecretRepository, type SecretRepository } from './secrets.js';
 import { KyselySessionRepository, type SessionRepository } from './sessions.js';
 import { KyselySiteRepository, type SiteRepository } from './sites.js';
+import { KyselySyncStateRepository, type SyncStateRepository } from './sync-states.js';
 import { KyselyUserRepository, type UserRepository } from './users.js';
 
 export interface Repositories {
@@ -18,6 +21,9 @@ export interface Repositories {
   readonly loginThrottle: LoginThrottleRepository;
   readonly secrets: SecretRepository;
   readonly abmTokens: AbmTokenRepository;
+  readonly devices: DeviceRepository;
+  readonly enrollmentProfiles: EnrollmentProfileRepository;
+  readonly syncStates: SyncStateRepository;
 }
 
 export function repositoriesOf(db: Kysely<Database>): Repositories {
@@ -30,6 +36,9 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     loginThrottle: new KyselyLoginThrottleRepository(db),
     secrets: new KyselySecretRepository(db),
     abmTokens: new KyselyAbmTokenRepository(db),
+    devices: new KyselyDeviceRepository(db),
+    enrollmentProfiles: new KyselyEnrollmentProfileRepository(db),
+    syncStates: new KyselySyncStateRepository(db),
   };
 }
 

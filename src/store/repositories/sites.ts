@@ -91,7 +91,15 @@ export class KyselySiteRepository implements SiteRepository {
       .where('site_id', '=', id)
       .select((e) => e.fn.countAll<number | string>().as('n'))
       .executeTakeFirstOrThrow();
-    return { attached: { 'ABM tokens': Number(tokens.n) } };
+    // Devices never block a delete themselves (a released one loses its site); those of the
+    // site's tokens are counted so the message says what moving the tokens would take along.
+    const devices = await this.db
+      .selectFrom('devices')
+      .where('site_id', '=', id)
+      .where('abm_token_id', 'is not', null)
+      .select((e) => e.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return { attached: { 'ABM tokens': Number(tokens.n), devices: Number(devices.n) } };
   }
 }
 

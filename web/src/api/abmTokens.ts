@@ -1,5 +1,5 @@
 import { apiRequest } from './client';
-import type { AbmToken, AbmTokenFilters } from './types';
+import type { AbmToken, AbmTokenFilters, EnrollmentProfile, EnrollmentProfileInput } from './types';
 
 const base = '/api/v1/abm-tokens';
 const one = (id: string) => `${base}/${encodeURIComponent(id)}`;
@@ -41,5 +41,22 @@ export function uploadServerToken(id: string, file: Blob): Promise<AbmToken> {
     method: 'PUT',
     rawBody: file,
     contentType: 'application/octet-stream',
+  });
+}
+
+/** Starts a device sync with Apple now (202); 409 TOKEN_NOT_CONNECTED for a token still awaiting its file. */
+export function syncAbmToken(id: string): Promise<AbmToken> {
+  return apiRequest<AbmToken>(`${one(id)}/sync`, { method: 'POST' });
+}
+
+export function getEnrollmentProfile(id: string, signal?: AbortSignal): Promise<EnrollmentProfile> {
+  return apiRequest<EnrollmentProfile>(`${one(id)}/enrollment-profile`, { signal });
+}
+
+/** Saves the token's default profile; Orchard defines it with Apple and re-assigns it to the token's devices. */
+export function saveEnrollmentProfile(id: string, profile: EnrollmentProfileInput): Promise<EnrollmentProfile> {
+  return apiRequest<EnrollmentProfile>(`${one(id)}/enrollment-profile`, {
+    method: 'PUT',
+    body: { ...profile },
   });
 }

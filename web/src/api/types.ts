@@ -73,8 +73,108 @@ export interface AbmToken {
   lastSyncAt: string | null;
   lastSyncError: string | null;
   deviceCount: number;
+  /** The device sync with Apple: idle, or queued/running with its progress so far. */
+  sync: AbmTokenSync;
   createdAt: string;
   updatedAt: string;
+}
+
+export type AbmTokenSyncState = 'idle' | 'queued' | 'running';
+
+export interface AbmTokenSync {
+  state: AbmTokenSyncState | (string & {});
+  /** Pages of devices fetched from Apple so far in this sync. */
+  pages: number;
+  /** Devices fetched from Apple so far in this sync. */
+  devices: number;
+  startedAt: string | null;
+}
+
+/** The editable part of a token's default Setup Assistant profile (PUT …/enrollment-profile). */
+export interface EnrollmentProfileInput {
+  profileName: string;
+  isSupervised: boolean;
+  isMandatory: boolean;
+  /** False keeps the user from removing the MDM profile; Apple allows that on supervised devices only. */
+  isMdmRemovable: boolean;
+  awaitDeviceConfigured: boolean;
+  /** Apple's keys of the Setup Assistant panes to skip ("AppleID", "Siri", …). */
+  skipSetupItems: string[];
+  department: string | null;
+  supportPhoneNumber: string | null;
+  supportEmailAddress: string | null;
+  /** ISO 639-1 language code, e.g. "en". */
+  language: string | null;
+  /** ISO 3166-1 alpha-2 region code, e.g. "US". */
+  region: string | null;
+}
+
+/** GET /api/v1/abm-tokens/{id}/enrollment-profile. */
+export interface EnrollmentProfile extends EnrollmentProfileInput {
+  /** Where devices enroll (the profile's url). */
+  url: string;
+  /** Apple's UUID for the profile once defined with Apple. */
+  profileUuid: string | null;
+  /** When the current version was defined with Apple. */
+  definedAt: string | null;
+  /** Why Apple refused the profile (or the last assignment), if it did. */
+  lastError: string | null;
+}
+
+export type DeviceEnrollmentState = 'awaiting_enrollment' | 'enrolled' | 'unenrolled' | 'removed' | 'released';
+/** Apple's profile_status for the device. */
+export type DeviceProfileStatus = 'empty' | 'assigned' | 'pushed' | 'removed';
+/** Orchard's own attempt to assign the token's profile to the device. */
+export type DeviceProfileAssignStatus = 'pending' | 'assigned' | 'failed' | 'not_accessible';
+
+/** A device assigned to a token's MDM server in Apple Business Manager. */
+export interface Device {
+  serialNumber: string;
+  model: string | null;
+  description: string | null;
+  color: string | null;
+  os: string | null;
+  deviceFamily: string | null;
+  assetTag: string | null;
+  /** Null once released (its token was deleted). */
+  abmTokenId: string | null;
+  customerId: string;
+  customerName: string;
+  siteId: string;
+  siteName: string;
+  serverName: string | null;
+  profileStatus: DeviceProfileStatus | (string & {}) | null;
+  profileUuid: string | null;
+  profileAssignStatus: DeviceProfileAssignStatus | (string & {}) | null;
+  profileAssignError: string | null;
+  assignedAt: string | null;
+  /** Who assigned the profile, as Apple reports it. */
+  assignedBy: string | null;
+  enrollmentState: DeviceEnrollmentState | (string & {});
+  removedAt: string | null;
+  enrolledAt: string | null;
+  udid: string | null;
+  updatedAt: string | null;
+}
+
+export interface DeviceScope {
+  customerId?: string;
+  siteId?: string;
+  abmTokenId?: string;
+}
+
+export interface DeviceFilters extends DeviceScope {
+  enrollmentState?: DeviceEnrollmentState;
+  profileStatus?: DeviceProfileStatus;
+  /** Serial number prefix. */
+  q?: string;
+}
+
+/** GET /api/v1/devices/summary: counts in a scope (customer, site, token). */
+export interface DeviceSummary {
+  total: number;
+  byEnrollmentState: Record<DeviceEnrollmentState, number>;
+  byProfileStatus: Record<string, number>;
 }
 
 export interface AbmTokenFilters {

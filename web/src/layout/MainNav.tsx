@@ -28,6 +28,7 @@ export function MainNav() {
             label="Auto-Enrollment"
             active={under('/apple/auto-enrollment')}
           />
+          <NavLink component={Link} to="/apple/devices" label="Devices" active={under('/apple/devices')} />
         </NavLink>
       </AppShell.Section>
       <AppShell.Section pt="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>

@@ -1,4 +1,4 @@
-import type { AbmTokenFilters } from '../api';
+import type { AbmTokenFilters, DeviceFilters, DeviceScope } from '../api';
 
 export const queryKeys = {
   customers: ['customers'] as const,
@@ -12,5 +12,28 @@ export const queryKeys = {
   abmTokenList: (filters: AbmTokenFilters) =>
     ['abm-tokens', 'list', { customerId: filters.customerId ?? '', siteId: filters.siteId ?? '' }] as const,
   abmToken: (id: string) => ['abm-tokens', 'detail', id] as const,
+  enrollmentProfile: (tokenId: string) => ['abm-tokens', 'enrollment-profile', tokenId] as const,
+  /** Everything about devices: lists, summaries, single devices. */
+  devices: ['devices'] as const,
+  deviceList: (filters: DeviceFilters) =>
+    [
+      'devices',
+      'list',
+      {
+        customerId: filters.customerId ?? '',
+        siteId: filters.siteId ?? '',
+        abmTokenId: filters.abmTokenId ?? '',
+        enrollmentState: filters.enrollmentState ?? '',
+        profileStatus: filters.profileStatus ?? '',
+        q: filters.q ?? '',
+      },
+    ] as const,
+  deviceSummary: (scope: DeviceScope) =>
+    [
+      'devices',
+      'summary',
+      { customerId: scope.customerId ?? '', siteId: scope.siteId ?? '', abmTokenId: scope.abmTokenId ?? '' },
+    ] as const,
+  device: (serialNumber: string) => ['devices', 'detail', serialNumber] as const,
   system: ['system'] as const,
 };

@@ -9,17 +9,20 @@ import { plural } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
 import { useHideAppBehindDialog } from '../../lib/useHideAppBehindDialog';
 import { useDeleteAbmToken, useMoveAbmToken } from '../../queries/abmTokens';
+import { EnrollmentProfileDrawer } from './profile/EnrollmentProfileDrawer';
 import { isAwaiting, tokenDisplayName } from './tokenStatus';
 
-export type AbmTokenDialog = { kind: 'move'; token: AbmToken } | { kind: 'delete'; token: AbmToken };
+export type AbmTokenDialog =
+  { kind: 'move'; token: AbmToken } | { kind: 'delete'; token: AbmToken } | { kind: 'profile'; token: AbmToken };
 
-/** Move and Delete for a token; at most one is open. */
+/** Move, Delete and Enrollment profile for a token; at most one is open. */
 export function AbmTokenDialogs({ dialog, onClose }: { dialog: AbmTokenDialog | null; onClose: () => void }) {
   const remove = useDeleteAbmToken();
   if (!dialog) return null;
   const { token } = dialog;
 
   if (dialog.kind === 'move') return <MoveTokenModal token={token} onClose={onClose} />;
+  if (dialog.kind === 'profile') return <EnrollmentProfileDrawer token={token} onClose={onClose} />;
 
   return (
     <ConfirmDeleteModal

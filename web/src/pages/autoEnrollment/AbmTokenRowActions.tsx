@@ -1,8 +1,10 @@
 import { ActionIcon, Menu, Table } from '@mantine/core';
 import {
   IconArrowsExchange,
+  IconCloudDownload,
   IconDots,
   IconDownload,
+  IconFileSettings,
   IconPlayerPlay,
   IconRefresh,
   IconTrash,
@@ -10,7 +12,7 @@ import {
 import type { AbmToken } from '../../api';
 import { isAwaiting, tokenDisplayName } from './tokenStatus';
 
-export type AbmTokenAction = 'continue' | 'download-key' | 'renew' | 'move' | 'delete';
+export type AbmTokenAction = 'continue' | 'sync' | 'profile' | 'download-key' | 'renew' | 'move' | 'delete';
 
 export interface AbmTokenRowActionsProps {
   token: AbmToken;
@@ -33,7 +35,17 @@ export function AbmTokenRowActions({ token, onAction }: AbmTokenRowActionsProps)
             <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={() => onAction('continue', token)}>
               Continue setup
             </Menu.Item>
-          ) : null}
+          ) : (
+            <>
+              <Menu.Item leftSection={<IconCloudDownload size={16} />} onClick={() => onAction('sync', token)}>
+                Sync now
+              </Menu.Item>
+              <Menu.Item leftSection={<IconFileSettings size={16} />} onClick={() => onAction('profile', token)}>
+                Enrollment profile
+              </Menu.Item>
+              <Menu.Divider />
+            </>
+          )}
           <Menu.Item leftSection={<IconDownload size={16} />} onClick={() => onAction('download-key', token)}>
             Download public key
           </Menu.Item>

@@ -6,7 +6,8 @@ import { CustomerSelect } from '../../components/CustomerSelect';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { SiteSelect } from '../../components/SiteSelect';
 import { downloadUrl } from '../../lib/download';
-import { useAbmTokenList } from '../../queries/abmTokens';
+import { notifyError, notifySuccess } from '../../lib/notify';
+import { useAbmTokenList, useSyncAbmToken } from '../../queries/abmTokens';
 import { AbmTokenDialogs, type AbmTokenDialog } from './AbmTokenDialogs';
 import type { AbmTokenAction } from './AbmTokenRowActions';
 import { AbmTokensBanner } from './AbmTokensBanner';
@@ -20,6 +21,8 @@ export interface AbmTokensTabProps {
   onAdd: () => void;
   onContinueSetup: (token: AbmToken) => void;
   onRenew: (token: AbmToken) => void;
+  /** Where a token's Devices count links to (the Devices tab filtered by it). */
+  devicesHref: (token: AbmToken) => string;
 }
 
 /** The Apple Business Manager tab: every ABM token, filtered by Customer and Site. */
@@ -30,11 +33,24 @@ export function AbmTokensTab({
   onAdd,
   onContinueSetup,
   onRenew,
+  devicesHref,
 }: AbmTokensTabProps) {
   const [dialog, setDialog] = useState<AbmTokenDialog | null>(null);
   const list = useAbmTokenList(filters);
   const tokens = list.data ?? [];
   const filtered = Boolean(filters.customerId || filters.siteId);
+  const sync = useSyncAbmToken();
+
+  function startSync(token: AbmToken) {
+    sync.mutate(token, {
+      onSuccess: (started) =>
+        notifySuccess(
+          'Sync started',
+          `Orchard is fetching the devices assigned to ${started.serverName ?? token.serverName ?? 'this MDM server'} in Apple Business Manager.`,
+        ),
+      onError: (error) => notifyError('Could not start the sync', error),
+    });
+  }
 
   function handleAction(action: AbmTokenAction, token: AbmToken) {
     switch (action) {
@@ -42,6 +58,10 @@ export function AbmTokensTab({
         return onContinueSetup(token);
       case 'renew':
         return onRenew(token);
+      case 'sync':
+        return startSync(token);
+      case 'profile':
+        return setDialog({ kind: 'profile', token });
       case 'download-key':
         return downloadUrl(abmTokensApi.publicKeyUrl(token.id));
       case 'move':
@@ -82,7 +102,13 @@ export function AbmTokensTab({
     );
   } else {
     body = (
-      <AbmTokensTable tokens={tokens} loading={list.isPending} highlightId={highlightId} onAction={handleAction} />
+      <AbmTokensTable
+        tokens={tokens}
+        loading={list.isPending}
+        highlightId={highlightId}
+        onAction={handleAction}
+        devicesHref={devicesHref}
+      />
     );
   }
 

@@ -1,10 +1,11 @@
-import { Group, Stack, Table, Text, Tooltip } from '@mantine/core';
-import { IconAlertTriangle } from '@tabler/icons-react';
+import { Anchor, Group, Loader, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { useEffect, useRef } from 'react';
+import { Link } from 'react-router-dom';
 import type { AbmToken } from '../../api';
 import { RowActionsHeader } from '../../components/RowActions';
 import { TableSkeletonRows } from '../../components/TableSkeleton';
-import { daysFrom, formatDate, formatDateTime, formatTime, relativeDays } from '../../lib/format';
+import { daysFrom, formatDate, formatDateTime, formatTime, plural, relativeDays } from '../../lib/format';
+import { isSyncing } from '../../queries/abmTokens';
 import { AbmTokenRowActions, type AbmTokenAction } from './AbmTokenRowActions';
 import { AbmTokenStatusBadge } from './AbmTokenStatusBadge';
 
@@ -18,9 +19,11 @@ export interface AbmTokensTableProps {
   /** The row to draw attention to (just added or renewed). */
   highlightId: string | null;
   onAction: (action: AbmTokenAction, token: AbmToken) => void;
+  /** Where the Devices count links to: the Devices tab filtered by the token. */
+  devicesHref: (token: AbmToken) => string;
 }
 
-export function AbmTokensTable({ tokens, loading, highlightId, onAction }: AbmTokensTableProps) {
+export function AbmTokensTable({ tokens, loading, highlightId, onAction, devicesHref }: AbmTokensTableProps) {
   return (
     <Table.ScrollContainer minWidth={980}>
       <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
@@ -42,7 +45,13 @@ export function AbmTokensTable({ tokens, loading, highlightId, onAction }: AbmTo
             <TableSkeletonRows columns={COLUMNS} />
           ) : (
             tokens.map((token) => (
-              <TokenRow key={token.id} token={token} highlighted={token.id === highlightId} onAction={onAction} />
+              <TokenRow
+                key={token.id}
+                token={token}
+                highlighted={token.id === highlightId}
+                onAction={onAction}
+                devicesHref={devicesHref(token)}
+              />
             ))
           )}
         </Table.Tbody>
@@ -55,10 +64,12 @@ function TokenRow({
   token,
   highlighted,
   onAction,
+  devicesHref,
 }: {
   token: AbmToken;
   highlighted: boolean;
   onAction: (action: AbmTokenAction, token: AbmToken) => void;
+  devicesHref: string;
 }) {
   const ref = useRef<HTMLTableRowElement>(null);
   useEffect(() => {
@@ -111,7 +122,22 @@ function TokenRow({
         <LastSync token={token} />
       </Table.Td>
       <Table.Td ta="right" style={NO_WRAP}>
-        <Text size="sm">{token.deviceCount}</Text>
+        {token.status === 'awaiting_token' ? (
+          <Text size="sm" c="dimmed">
+            {token.deviceCount}
+          </Text>
+        ) : (
+          <Anchor
+            component={Link}
+            to={devicesHref}
+            size="sm"
+            fw={500}
+            aria-label={`${plural(token.deviceCount, 'device')} of ${token.serverName ?? 'this token'}`}
+            title="Show these devices"
+          >
+            {token.deviceCount}
+          </Anchor>
+        )}
       </Table.Td>
       <AbmTokenRowActions token={token} onAction={onAction} />
     </Table.Tr>
@@ -142,18 +168,30 @@ function Expiry({ token }: { token: AbmToken }) {
   );
 }
 
+/** The last sync, or while one runs its progress; a failed last sync in red beneath, explained in a tooltip. */
 function LastSync({ token }: { token: AbmToken }) {
+  if (isSyncing(token)) {
+    const { devices, pages, startedAt } = token.sync;
+    return (
+      <Group gap={8} wrap="nowrap" role="status" title={startedAt ? `Started ${formatDateTime(startedAt)}` : undefined}>
+        <Loader size={14} />
+        <Text size="sm">
+          Syncing… {plural(devices, 'device')} ({plural(pages, 'page')})
+        </Text>
+      </Group>
+    );
+  }
   return (
-    <Group gap={6} wrap="nowrap">
+    <Stack gap={0}>
       {token.lastSyncAt ? (
-        <Stack gap={0}>
+        <>
           <Text size="sm" title={formatDateTime(token.lastSyncAt)}>
             {formatDate(token.lastSyncAt)}
           </Text>
           <Text size="xs" c="dimmed">
             {formatTime(token.lastSyncAt)}
           </Text>
-        </Stack>
+        </>
       ) : (
         <Text size="sm" c="dimmed">
           Never
@@ -167,16 +205,11 @@ function LastSync({ token }: { token: AbmToken }) {
           withArrow
           events={{ hover: true, focus: true, touch: true }}
         >
-          <IconAlertTriangle
-            size={16}
-            color="var(--mantine-color-orange-7)"
-            tabIndex={0}
-            role="img"
-            aria-label={`Last sync failed: ${token.lastSyncError}`}
-            style={{ flexShrink: 0 }}
-          />
+          <Text size="xs" c="red.7" truncate="end" maw={200} tabIndex={0} style={{ cursor: 'help' }}>
+            Failed: {token.lastSyncError}
+          </Text>
         </Tooltip>
       ) : null}
-    </Group>
+    </Stack>
   );
 }

@@ -1,11 +1,13 @@
 import { Button, Paper, Stack, Tabs } from '@mantine/core';
-import { IconBrandApple, IconPlus } from '@tabler/icons-react';
+import { IconBrandApple, IconDeviceLaptop, IconPlus } from '@tabler/icons-react';
 import { useCallback, useEffect } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { AbmToken, AbmTokenFilters } from '../../api';
 import { PageHeader } from '../../components/PageHeader';
 import { formatDate } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
+import { DEVICE_DRAWER_PARAM } from '../devices/deviceFilters';
+import { DevicesView } from '../devices/DevicesView';
 import { AbmTokensTab } from './AbmTokensTab';
 import { AbmTokenWizard } from './wizard/AbmTokenWizard';
 import { readWizard, writeWizard, type WizardState } from './wizard/wizardState';
@@ -13,9 +15,12 @@ import { readWizard, writeWizard, type WizardState } from './wizard/wizardState'
 /** How long a just-added or renewed row stays highlighted. */
 const HIGHLIGHT_MS = 4000;
 
+type Tab = 'abm' | 'devices';
+
 /**
- * Device Management for Apple › Auto-Enrollment. The URL carries the filters (customerId,
- * siteId), the wizard's state and the row to highlight, so every view can be reloaded or shared.
+ * Device Management for Apple › Auto-Enrollment. The URL carries the tab (`tab=devices`), the
+ * filters (customerId, siteId, and the Devices tab's own), the wizard's state and the row to
+ * highlight, so every view can be reloaded or shared.
  */
 export function AutoEnrollmentPage() {
   const [params, setParams] = useSearchParams();
@@ -25,6 +30,7 @@ export function AutoEnrollmentPage() {
     siteId: params.get('customerId') ? params.get('siteId') || undefined : undefined,
   };
   const highlightId = params.get('highlight');
+  const tab: Tab = params.get('tab') === 'devices' ? 'devices' : 'abm';
   const location = useLocation();
   const navigate = useNavigate();
   const openedHere = (location.state as { wizardOpenedHere?: boolean } | null)?.wizardOpenedHere === true;
@@ -87,6 +93,9 @@ export function AutoEnrollmentPage() {
           updated.delete('siteId');
         }
         updated.set('highlight', token.id);
+        // The new or renewed token is shown on the Apple Business Manager tab.
+        updated.delete('tab');
+        updated.delete(DEVICE_DRAWER_PARAM);
         return updated;
       },
       { replace: true },
@@ -106,6 +115,29 @@ export function AutoEnrollmentPage() {
     }
   }
 
+  /** Switching tabs is a history entry; the customer and site filters stay. */
+  function setTab(next: Tab) {
+    if (next === tab) return;
+    setParams((current) => {
+      const updated = writeWizard(current, null);
+      updated.delete('highlight');
+      updated.delete(DEVICE_DRAWER_PARAM);
+      if (next === 'devices') updated.set('tab', 'devices');
+      else updated.delete('tab');
+      return updated;
+    });
+  }
+
+  /** All of one token's devices: the Devices tab filtered by it (within the customer and site it is listed under). */
+  function devicesHref(token: AbmToken): string {
+    const updated = writeWizard(params, null);
+    for (const name of ['highlight', DEVICE_DRAWER_PARAM, 'enrollmentState', 'profileStatus', 'q'])
+      updated.delete(name);
+    updated.set('tab', 'devices');
+    updated.set('abmTokenId', token.id);
+    return `?${updated.toString()}`;
+  }
+
   const openAdd = () => setWizard({ mode: 'add', step: 'site', tokenId: null, renewId: null }, false);
 
   return (
@@ -120,10 +152,13 @@ export function AutoEnrollmentPage() {
         }
       />
       <Paper withBorder radius="md">
-        <Tabs defaultValue="abm">
+        <Tabs value={tab} onChange={(value) => setTab(value === 'devices' ? 'devices' : 'abm')} keepMounted={false}>
           <Tabs.List px="md" pt="xs">
             <Tabs.Tab value="abm" leftSection={<IconBrandApple size={16} stroke={1.6} />}>
               Apple Business Manager
+            </Tabs.Tab>
+            <Tabs.Tab value="devices" leftSection={<IconDeviceLaptop size={16} stroke={1.6} />}>
+              Devices
             </Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="abm">
@@ -138,7 +173,11 @@ export function AutoEnrollmentPage() {
               onRenew={(token) =>
                 setWizard({ mode: 'renew', step: 'key', tokenId: token.id, renewId: token.id }, false)
               }
+              devicesHref={devicesHref}
             />
+          </Tabs.Panel>
+          <Tabs.Panel value="devices">
+            <DevicesView />
           </Tabs.Panel>
         </Tabs>
       </Paper>

@@ -8,6 +8,7 @@ import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { formatDate, plural } from '../../lib/format';
 import { useCustomer } from '../../queries/customers';
 import { CustomerDialogs, type CustomerDialog } from './CustomerDialogs';
+import { DevicesSection } from './DevicesSection';
 import { SitesSection } from './SitesSection';
 
 export function CustomerDetailPage() {
@@ -69,6 +70,8 @@ function CustomerDetail({ customer }: { customer: Customer }) {
       />
 
       <SitesSection customer={customer} />
+
+      <DevicesSection customer={customer} />
 
       <CustomerDialogs
         dialog={dialog}

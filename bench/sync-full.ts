@@ -1,0 +1,160 @@
+// Full device sync throughput and memory: `orchard serve` syncing every token from the Apple
+// sandbox (its own process, over real HTTP) from nothing — fetch, store, define the profile,
+// assign it to every device — with its peak RSS, beside a raw baseline that fetches the same
+// pages with the same concurrency and throws them away. Usage:
+//   npx tsx bench/sync-full.ts <sqlite|postgres> <tokens> <devicesPerToken> [--api]
+//   e.g. … sqlite 1 100000        … postgres 1000 1000 --api
+// --api then measures the devices API on the synced data (bench/devices-list.ts).
+// PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { openDb } from '../src/store/db.js';
+import { loadConfig } from '../src/config/config.js';
+import { measureDeviceApi } from './devices-list.js';
+import { ROOT, machine } from './support.js';
+import {
+  benchDatabase,
+  credentialsFile,
+  orchardEnv,
+  populateSandbox,
+  seedTokens,
+  startProcess,
+  startSandbox,
+} from './sync-support.js';
+
+const engine = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
+const tokens = Number(process.argv[3] ?? 1);
+const perToken = Number(process.argv[4] ?? 100_000);
+const withApi = process.argv.includes('--api');
+const concurrency = 4;
+const pageSize = 1000;
+const total = tokens * perToken;
+const log = (line: string) => process.stderr.write(`[sync-full ${engine} ${tokens}×${perToken}] ${line}\n`);
+
+const sandbox = await startSandbox();
+const database = await benchDatabase(engine);
+try {
+  let t = performance.now();
+  const servers = await populateSandbox(sandbox, tokens, perToken);
+  const sandboxSetupSeconds = (performance.now() - t) / 1000;
+  log(`sandbox ready in ${sandboxSetupSeconds.toFixed(1)} s`);
+  const depBaseUrl = `${sandbox.url}/sandbox/dep`;
+  const placed = await seedTokens(database, depBaseUrl, servers);
+  log('tokens seeded');
+
+  // Baseline: fetch every page, keep nothing.
+  const baselineRun = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'bench', 'sync-fetch-baseline.ts'),
+      credentialsFile(servers),
+      depBaseUrl,
+      String(concurrency),
+      String(pageSize),
+    ],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (baselineRun.status !== 0) throw new Error(`baseline failed: ${baselineRun.stderr}`);
+  const baseline = JSON.parse(baselineRun.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  log(`baseline ${JSON.stringify(baseline)}`);
+
+  // The sync, by a real `orchard serve`.
+  const db = openDb(loadConfig(orchardEnv(database, sandbox.url)).database);
+  const server = await startProcess(
+    ['serve'],
+    orchardEnv(database, sandbox.url, {
+      ORCHARD_SYNC_CONCURRENCY: String(concurrency),
+      ORCHARD_SYNC_PAGE_SIZE: String(pageSize),
+    }),
+    '/healthz',
+  );
+  t = performance.now();
+  let pulledSeconds: number | null = null;
+  let progressAt = 0;
+  try {
+    for (;;) {
+      const row = (
+        await sql<{ received: number | string; done: number | string }>`
+          select coalesce(sum(s.devices), 0) as received,
+                 (select count(*) from abm_tokens where last_sync_at is not null) as done
+          from sync_states s`.execute(db.kysely)
+      ).rows[0];
+      const received = Number(row?.received ?? 0);
+      const done = Number(row?.done ?? 0);
+      if (pulledSeconds === null && received >= total) pulledSeconds = (performance.now() - t) / 1000;
+      if (done >= tokens) break;
+      if (performance.now() - progressAt > 10_000) {
+        progressAt = performance.now();
+        log(
+          `${received} devices received, ${done}/${tokens} tokens done, ${((performance.now() - t) / 1000).toFixed(0)} s`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const serverPeakRssMb = server.peakRssMb();
+    const check = (
+      await sql<{ current: number | string; assigned: number | string }>`
+        select count(*) as current,
+               sum(case when profile_assign_status = 'assigned' then 1 else 0 end) as assigned
+        from devices where removed_at is null`.execute(db.kysely)
+    ).rows[0];
+    const errors = (
+      await sql<{ n: number | string }>`select count(*) as n from abm_tokens where last_sync_error is not null`.execute(
+        db.kysely,
+      )
+    ).rows[0];
+    if (Number(check?.current) !== total || Number(check?.assigned) !== total) {
+      throw new Error(`expected ${total} current and assigned devices, got ${JSON.stringify(check)}`);
+    }
+    const api = withApi
+      ? await measureDeviceApi(server.url, database.env['ORCHARD_BOOTSTRAP_API_KEY'] ?? '', {
+          ...placed,
+          serials: (
+            await db.kysely
+              .selectFrom('devices')
+              .select('serial_number')
+              .orderBy(sql`random()`)
+              .limit(2000)
+              .execute()
+          ).map((r) => r.serial_number),
+        })
+      : undefined;
+    console.log(
+      JSON.stringify(
+        {
+          benchmark: 'sync-full',
+          machine: machine(),
+          engine,
+          tokens,
+          devicesPerToken: perToken,
+          devices: total,
+          concurrency,
+          pageSize,
+          sync: {
+            seconds: Number(seconds.toFixed(1)),
+            devicesPerSecond: Math.round(total / seconds),
+            pulledSeconds: pulledSeconds === null ? null : Number(pulledSeconds.toFixed(1)),
+            pulledDevicesPerSecond: pulledSeconds === null ? null : Math.round(total / pulledSeconds),
+            serverPeakRssMb,
+            tokensWithErrors: Number(errors?.n ?? 0),
+          },
+          baseline,
+          sandboxSetupSeconds: Number(sandboxSetupSeconds.toFixed(1)),
+          ...(api === undefined ? {} : { api }),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await server.stop();
+    await db.close();
+  }
+} finally {
+  await sandbox.stop();
+  await database.drop();
+}

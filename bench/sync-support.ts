@@ -1,0 +1,215 @@
+// Shared by the sync benches: processes started as `node --import tsx …` (one process, so its
+// pid is the one to measure or kill), the sandbox populated with MDM servers and devices, and
+// Orchard's database seeded with connected tokens for them without going through the wizard
+// (1,000 uploads would measure RSA key generation, not the sync).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { openOrchard } from '../src/app/orchard.js';
+import { generateTokenKeyPair } from '../src/apple/pki.js';
+import type { ServerToken } from '../src/apple/server-token.js';
+import { decryptServerToken } from '../src/apple/token-file.js';
+import { loadConfig } from '../src/config/config.js';
+import { DEFAULT_SETTINGS, newEnrollmentKey } from '../src/domain/enrollment-profiles.js';
+import { repositoriesOf } from '../src/store/repositories/index.js';
+import { ROOT, freePort, json, tempDir } from './support.js';
+
+const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
+
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, ...args.map((a) => a.replace('{port}', String(port)))],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`orchard ${args.join(' ')} exited with ${child.exitCode}`);
+    if ((await fetch(`${url}${readyPath}`).catch(() => undefined))?.ok === true) break;
+    if (Date.now() > deadline) throw new Error(`orchard ${args.join(' ')} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    peakRssMb: () => peakRssMb(child.pid ?? 0),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN');
+  return Math.round(kb / 1024);
+}
+
+export async function startSandbox(): Promise<
+  Proc & { portal: <T>(method: string, route: string, body?: unknown) => Promise<T> }
+> {
+  const proc = await startProcess(
+    ['sandbox', '--port', '{port}', '--data-dir', tempDir('orchard-bench-sandbox-')],
+    {},
+    '/sandbox/abm/api/terms',
+  );
+  return {
+    ...proc,
+    portal: async <T>(method: string, route: string, body?: unknown) =>
+      json<T>(
+        await fetch(`${proc.url}/sandbox/abm/api${route}`, {
+          method,
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        }),
+      ),
+  };
+}
+
+export interface BenchServer {
+  readonly serverId: string;
+  readonly serverUuid: string;
+  readonly name: string;
+  readonly token: ServerToken;
+}
+
+/** `servers` MDM servers in the sandbox, each with `devices` devices, and each one's decrypted token. */
+export async function populateSandbox(
+  sandbox: Awaited<ReturnType<typeof startSandbox>>,
+  servers: number,
+  devices: number,
+): Promise<BenchServer[]> {
+  // One key pair for every server: generating 1,000 RSA keys is not what is measured.
+  const keyPair = await generateTokenKeyPair({ commonName: 'Sync bench', now: new Date() });
+  const out: BenchServer[] = [];
+  for (let i = 0; i < servers; i++) {
+    const name = `Bench server ${String(i).padStart(4, '0')}`;
+    const { id } = await sandbox.portal<{ id: string }>('POST', '/mdm-servers', {
+      name,
+      publicKeyPem: keyPair.certificatePem,
+    });
+    for (let made = 0; made < devices; made += 100_000) {
+      await sandbox.portal('POST', '/devices', { count: Math.min(100_000, devices - made), mdmServerId: id });
+    }
+    const file = Buffer.from(
+      await (await fetch(`${sandbox.url}/sandbox/abm/api/mdm-servers/${id}/token`)).arrayBuffer(),
+    );
+    const { token } = decryptServerToken(file, [{ id: 'bench', ...keyPair }], new Date());
+    const { serverUuid } = await sandbox.portal<{ serverUuid: string }>('GET', `/mdm-servers/${id}`);
+    out.push({ serverId: id, serverUuid, name, token });
+  }
+  return out;
+}
+
+export interface BenchDatabase {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export async function benchDatabase(engine: 'sqlite' | 'postgres'): Promise<BenchDatabase> {
+  const dataDir = tempDir('orchard-bench-data-');
+  const env: Record<string, string> = {
+    ORCHARD_DATA_DIR: dataDir,
+    ORCHARD_MASTER_KEY: randomBytes(32).toString('base64'),
+    ORCHARD_BOOTSTRAP_API_KEY: `bench-${randomBytes(24).toString('hex')}`,
+  };
+  if (engine === 'sqlite')
+    return { engine, env, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  const base = process.env['ORCHARD_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `orchard_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  env['DATABASE_URL'] = url.toString();
+  return {
+    engine,
+    env,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Connected tokens for the servers, as an upload would leave them (sealed credentials, the
+ * MDM server's identity, a default profile), spread over customers of 10 sites each.
+ */
+export async function seedTokens(
+  database: BenchDatabase,
+  depBaseUrl: string,
+  servers: readonly BenchServer[],
+): Promise<{ tokenIds: string[]; customerIds: string[]; siteIds: string[] }> {
+  const orchard = await openOrchard(loadConfig({ ...database.env, ORCHARD_SANDBOX: '0', APPLE_DEP_URL: depBaseUrl }));
+  const repos = repositoriesOf(orchard.db.kysely);
+  const now = new Date().toISOString();
+  const tokenIds: string[] = [];
+  const customerIds: string[] = [];
+  const siteIds: string[] = [];
+  try {
+    const admin = { role: 'admin', userId: null, via: 'api_key' } as const;
+    const keySecret = await orchard.secrets.put('bench.unused_private_key', 'not a key');
+    for (const [i, server] of servers.entries()) {
+      if (i % 10 === 0)
+        customerIds.push((await orchard.customers.create(admin, `Customer ${String(i / 10).padStart(3, '0')}`)).id);
+      const customerId = customerIds.at(-1) ?? '';
+      const site = await orchard.customers.createSite(admin, customerId, `Site ${i % 10}`);
+      siteIds.push(site.id);
+      const id = `bench-token-${String(i).padStart(4, '0')}`;
+      await repos.abmTokens.insert(
+        { id, customerId, siteId: site.id, depBaseUrl, now },
+        { id: `${id}-key`, certificatePem: 'unused', privateKeySecretId: keySecret, now },
+      );
+      const credentialsSecretId = await orchard.secrets.put('abm_token.credentials', JSON.stringify(server.token));
+      await repos.abmTokens.connect(id, {
+        credentialsSecretId,
+        server: { name: server.name, uuid: server.serverUuid, orgName: 'Bench Org', orgEmail: null, adminId: null },
+        expiresAt: server.token.accessTokenExpiry?.toISOString() ?? null,
+        keyId: `${id}-key`,
+        now,
+      });
+      await repos.enrollmentProfiles.ensure(id, newEnrollmentKey(), DEFAULT_SETTINGS, now);
+      tokenIds.push(id);
+    }
+  } finally {
+    await orchard.close();
+  }
+  return { tokenIds, customerIds, siteIds };
+}
+
+export function orchardEnv(database: BenchDatabase, sandboxUrl: string, extra: Record<string, string> = {}) {
+  return { ...database.env, ORCHARD_SANDBOX: '0', APPLE_DEP_URL: `${sandboxUrl}/sandbox/dep`, ...extra };
+}
+
+export function credentialsFile(servers: readonly BenchServer[]): string {
+  const file = path.join(tempDir('orchard-bench-creds-'), 'tokens.json');
+  fs.writeFileSync(file, JSON.stringify(servers.map((s) => s.token)), { mode: 0o600 });
+  return file;
+}

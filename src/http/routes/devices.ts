@@ -1,0 +1,140 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { DeviceService } from '../../domain/devices.js';
+import { DEFAULT_PAGE_SIZE } from '../../store/paging.js';
+import { requirePrincipal } from '../auth.js';
+import { PageQuery, errors, pageOf } from '../schemas.js';
+
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const EnrollmentState = Type.Union([
+  Type.Literal('awaiting_enrollment'),
+  Type.Literal('enrolled'),
+  Type.Literal('unenrolled'),
+  Type.Literal('removed'),
+  Type.Literal('released'),
+]);
+const ProfileStatus = Type.Union([
+  Type.Literal('empty'),
+  Type.Literal('assigned'),
+  Type.Literal('pushed'),
+  Type.Literal('removed'),
+]);
+
+export const DeviceSchema = Type.Object(
+  {
+    serialNumber: Type.String(),
+    model: nullable(Type.String()),
+    description: nullable(Type.String()),
+    color: nullable(Type.String()),
+    os: nullable(Type.String()),
+    deviceFamily: nullable(Type.String()),
+    assetTag: nullable(Type.String()),
+    abmTokenId: nullable(Type.String({ description: 'null once released (its token was deleted)' })),
+    customerId: nullable(Type.String()),
+    customerName: nullable(Type.String()),
+    siteId: nullable(Type.String()),
+    siteName: nullable(Type.String()),
+    serverName: nullable(Type.String({ description: 'The ABM MDM server of its token' })),
+    profileStatus: nullable(ProfileStatus),
+    profileUuid: nullable(Type.String()),
+    profileAssignStatus: nullable(
+      Type.Union(
+        ['pending', 'assigned', 'failed', 'not_accessible'].map((s) => Type.Literal(s)),
+        {
+          description: 'Orchard’s own attempt to assign the token’s profile',
+        },
+      ),
+    ),
+    profileAssignError: nullable(Type.String()),
+    assignedAt: nullable(
+      Type.String({ format: 'date-time', description: 'When it was assigned to the MDM server in ABM' }),
+    ),
+    assignedBy: nullable(Type.String({ description: 'Who assigned it in ABM' })),
+    enrollmentState: EnrollmentState,
+    removedAt: nullable(Type.String({ format: 'date-time' })),
+    enrolledAt: nullable(Type.String({ format: 'date-time' })),
+    udid: nullable(Type.String()),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Device', description: 'A device assigned in Apple Business Manager to a token’s MDM server' },
+);
+
+const Scope = {
+  customerId: Type.Optional(Type.String({ maxLength: 100 })),
+  siteId: Type.Optional(Type.String({ maxLength: 100 })),
+  abmTokenId: Type.Optional(Type.String({ maxLength: 100 })),
+};
+
+export const deviceRoutes: FastifyPluginAsyncTypebox<{ devices: DeviceService }> = async (app, { devices }) => {
+  const tags = ['Devices'];
+  const ref = Type.Ref('Device');
+
+  app.get(
+    '/devices',
+    {
+      schema: {
+        tags,
+        summary: 'List devices, sorted by serial number; q is a serial number prefix',
+        querystring: Type.Composite([
+          PageQuery,
+          Type.Object({
+            ...Scope,
+            enrollmentState: Type.Optional(EnrollmentState),
+            profileStatus: Type.Optional(ProfileStatus),
+            q: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+        ]),
+        response: { 200: pageOf(ref), ...errors(400, 404) },
+      },
+    },
+    async (request) => {
+      const { limit = DEFAULT_PAGE_SIZE, cursor, ...query } = request.query;
+      return devices.list(requirePrincipal(request), query, { limit, ...(cursor === undefined ? {} : { cursor }) });
+    },
+  );
+
+  app.get(
+    '/devices/summary',
+    {
+      schema: {
+        tags,
+        summary: 'Device counts by enrollment state and profile status, for a customer, site or token',
+        querystring: Type.Object(Scope),
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            byEnrollmentState: Type.Object({
+              awaiting_enrollment: Type.Integer(),
+              enrolled: Type.Integer(),
+              unenrolled: Type.Integer(),
+              removed: Type.Integer(),
+              released: Type.Integer(),
+            }),
+            byProfileStatus: Type.Object({
+              empty: Type.Integer(),
+              assigned: Type.Integer(),
+              pushed: Type.Integer(),
+              removed: Type.Integer(),
+              unknown: Type.Integer({ description: 'Apple gave no profile status' }),
+            }),
+          }),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (request) => devices.summary(requirePrincipal(request), request.query),
+  );
+
+  app.get(
+    '/devices/:serialNumber',
+    {
+      schema: {
+        tags,
+        summary: 'One device by serial number',
+        params: Type.Object({ serialNumber: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 200: ref, ...errors(404) },
+      },
+    },
+    async (request) => devices.get(requirePrincipal(request), request.params.serialNumber),
+  );
+};
