@@ -15,6 +15,7 @@ export interface TokenHealthOptions {
 export class TokenHealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(
     private readonly tokens: AbmTokenService,
@@ -29,6 +30,8 @@ export class TokenHealthMonitor {
   }
 
   async stop(): Promise<void> {
+    // A pass over many tokens Apple does not answer for takes minutes; shutdown should not.
+    this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -37,6 +40,7 @@ export class TokenHealthMonitor {
   /** One pass over all connected tokens. */
   async checkAll(): Promise<void> {
     for (const id of await this.tokens.connectedTokenIds()) {
+      if (this.stopping) return;
       try {
         const view = await this.tokens.checkWithApple(id);
         if (view.status !== 'active' && view.status !== 'expiring_soon') {
