@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInAsAdmin } from '../helpers/browser.js';
 import { ROOT, freePort } from '../helpers/cli.js';
-import { TEST_ADMIN, startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
+import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { browserSkipReason } from '../helpers/services.js';
 
 const WEB_DIST = path.join(ROOT, 'web', 'dist');
@@ -36,11 +36,7 @@ describe('Add ABM token, as the user guide describes it, in Chromium', { skip: b
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(TEST_ADMIN.email);
-    await page.getByLabel('Password').fill(TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Auto-Enrollment' }).waitFor();
+    await signInAsAdmin(page, base);
   });
   after(async () => {
     await browser?.close();

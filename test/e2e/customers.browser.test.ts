@@ -16,7 +16,10 @@ describe('web app in Chromium', { skip: browserSkipReason() }, () => {
   let baseUrl: string;
 
   before(async () => {
-    assert.ok(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'the web app is built (npm test runs npm run build:web first)');
+    assert.ok(
+      fs.existsSync(path.join(WEB_DIST, 'index.html')),
+      'the web app is built (npm test runs npm run build:web first)',
+    );
     t = await startTestOrchard('sqlite', { webDist: WEB_DIST });
     baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
@@ -59,7 +62,10 @@ describe('web app in Chromium', { skip: browserSkipReason() }, () => {
 
       // What the browser showed is what the server stored.
       const customers = (await t.api('GET', '/api/v1/customers?q=acme')).json().items;
-      assert.deepEqual(customers.map((c: { name: string; siteCount: number }) => [c.name, c.siteCount]), [['Acme Corp', 1]]);
+      assert.deepEqual(
+        customers.map((c: { name: string; siteCount: number }) => [c.name, c.siteCount]),
+        [['Acme Corp', 1]],
+      );
 
       await page.getByRole('button', { name: new RegExp(TEST_ADMIN.email) }).click();
       await page.getByRole('menuitem', { name: 'Sign out' }).click();

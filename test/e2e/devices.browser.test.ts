@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInAsAdmin } from '../helpers/browser.js';
 import { ROOT, freePort } from '../helpers/cli.js';
-import { TEST_ADMIN, startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
+import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { browserSkipReason } from '../helpers/services.js';
 
 const WEB_DIST = path.join(ROOT, 'web', 'dist');
@@ -52,11 +52,7 @@ describe('Devices view and Sync now in Chromium', { skip: browserSkipReason() },
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(TEST_ADMIN.email);
-    await page.getByLabel('Password').fill(TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Auto-Enrollment' }).waitFor();
+    await signInAsAdmin(page, base);
   });
   after(async () => {
     await browser?.close();
