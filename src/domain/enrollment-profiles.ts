@@ -98,19 +98,7 @@ export const PROFILE_LIMITS = {
 } as const;
 
 /** What the API takes: every editable field. */
-export interface EnrollmentProfileInput {
-  readonly profileName: string;
-  readonly isSupervised: boolean;
-  readonly isMandatory: boolean;
-  readonly isMdmRemovable: boolean;
-  readonly awaitDeviceConfigured: boolean;
-  readonly skipSetupItems: readonly string[];
-  readonly department: string | null;
-  readonly supportPhoneNumber: string | null;
-  readonly supportEmailAddress: string | null;
-  readonly language: string | null;
-  readonly region: string | null;
-}
+export type EnrollmentProfileInput = Omit<ProfileSettings, 'profileName'> & { readonly profileName: string };
 
 export interface EnrollmentProfileView extends EnrollmentProfileInput {
   /** Where the token's devices enroll: Orchard's URL with the token's unguessable key. */
