@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Device } from '../../src/apple/dep/index.js';
 import type { StoredDevice } from '../../src/store/repositories/devices.js';
 import { latestPerSerial, planPage, type PageContext } from '../../src/sync/page-plan.js';
+import { device } from './fake-apple.js';
 
 const context: PageContext = {
   tokenId: 'A',
@@ -12,28 +12,6 @@ const context: PageContext = {
   fetchRun: 'run-1',
   now: '2026-06-01T12:00:00.000Z',
 };
-
-function device(serialNumber: string, extra: Partial<Device> = {}): Device {
-  return {
-    serialNumber,
-    model: 'iPad Air',
-    description: null,
-    color: null,
-    assetTag: null,
-    os: 'iPadOS',
-    deviceFamily: 'iPad',
-    profileStatus: 'empty',
-    profileUuid: null,
-    profileAssignTime: null,
-    profilePushTime: null,
-    deviceAssignedDate: '2026-05-01T00:00:00.000Z',
-    deviceAssignedBy: 'admin@example.com',
-    opType: null,
-    opDate: null,
-    mdmMigrationDeadline: null,
-    ...extra,
-  };
-}
 
 function stored(serialNumber: string, extra: Partial<StoredDevice> = {}): [string, StoredDevice] {
   return [
