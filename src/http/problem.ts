@@ -87,6 +87,21 @@ function fromFastifyError(error: FastifyError): Problem | undefined {
   return undefined;
 }
 
+/**
+ * Connection-level failures (refused, reset, timed out; PostgreSQL's 08xxx and admin
+ * shutdown 57P0x; a locked SQLite file): the request could not be served, which is a 503 the
+ * client may retry, not a bug to report.
+ */
+function isDatabaseUnreachable(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code) ||
+    /^08\d{3}$/.test(code) ||
+    /^57P0[1-3]$/.test(code)
+  );
+}
+
 /** Fastify's error handler: every error leaves as problem+json; unexpected ones are logged and told apart by request id. */
 export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof DomainError) {
@@ -95,6 +110,20 @@ export function errorHandler(error: Error, request: FastifyRequest, reply: Fasti
   }
   const known = fromFastifyError(error as FastifyError);
   if (known !== undefined) return sendProblem(reply, known);
+  if (isDatabaseUnreachable(error)) {
+    request.log.error({ err: error }, 'database unreachable');
+    return sendProblem(
+      reply,
+      makeProblem(
+        503,
+        'DATABASE_UNAVAILABLE',
+        'Orchard cannot reach its database right now. Try again in a minute; if it persists, ask your administrator to check the database server.',
+        {
+          requestId: request.id,
+        },
+      ),
+    );
+  }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(
     reply,
