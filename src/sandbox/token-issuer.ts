@@ -1,6 +1,6 @@
 /**
  * Server tokens exactly as Apple Business Manager issues them (apple-protocols.md §1 and
- * shared/fixtures/apple-issued-token): OAuth credentials in Apple's shapes, wrapped in
+ * test/fixtures/apple-issued-token): OAuth credentials in Apple's shapes, wrapped in
  * `-----BEGIN MESSAGE-----` armour inside a small MIME part, encrypted as a CMS
  * EnvelopedData in BER with indefinite lengths — one KeyTransRecipientInfo naming the
  * uploaded certificate by issuer and serial, RSA PKCS#1 v1.5 key transport, AES-128-CBC

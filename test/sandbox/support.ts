@@ -6,16 +6,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildAuthorizationHeader } from '../../src/apple/oauth1.js';
 import type { TokenKeyPair } from '../../src/apple/pki.js';
 import { decryptServerToken, type ServerToken } from '../../src/apple/token-file.js';
 import { sandboxPlugin } from '../../src/sandbox/index.js';
+import { appleFixture } from '../apple/support/tokens.js';
 
 export const PUBLIC_URL = 'http://localhost:8080';
-/** The real Apple-issued token and its key pair (shared/fixtures, next to the checkout). */
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/apple-issued-token/', import.meta.url));
 export const USER_AGENT = 'orchard-tests/1.0';
 
 /** A clock tests move by hand. */
@@ -85,8 +83,8 @@ export async function startSandbox(
  */
 export async function testKeyPair(): Promise<TokenKeyPair> {
   return {
-    certificatePem: fs.readFileSync(path.join(FIXTURE_DIR, 'cert.pem'), 'utf8'),
-    privateKeyPem: fs.readFileSync(path.join(FIXTURE_DIR, 'key.pem'), 'utf8'),
+    certificatePem: appleFixture.certificatePem,
+    privateKeyPem: appleFixture.privateKeyPem,
   };
 }
 

@@ -1,5 +1,5 @@
 // The server token the sandbox's portal hands out must be indistinguishable in format from the
-// one Apple Business Manager issued (shared/fixtures/apple-issued-token): checked with Orchard's
+// one Apple Business Manager issued (test/fixtures/apple-issued-token): checked with Orchard's
 // own decryption code and, independently, with the OpenSSL CLI.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { decryptServerToken } from '../../src/apple/token-file.js';
 import { TokenWrongKeyError } from '../../src/apple/errors.js';
 import { generateTokenKeyPair } from '../../src/apple/pki.js';
+import { appleFixture } from '../apple/support/tokens.js';
 import {
   DAY_MS,
-  FIXTURE_DIR,
   createServer,
   downloadToken,
   portal,
@@ -20,7 +20,7 @@ import {
   type Sandbox,
 } from './support.js';
 
-const fixtureFile = () => fs.readFileSync(path.join(FIXTURE_DIR, 'server-token.p7m'));
+const fixtureFile = () => appleFixture.file;
 
 /** `openssl asn1parse -i` lines reduced to depth, definite/indefinite and type. */
 function skeleton(asn1parse: string): string[] {

@@ -2,7 +2,8 @@
 // synthetic token shaped like Apple's (apple-protocols.md §1) for tokens made at test time.
 import { readFileSync } from 'node:fs';
 
-const FIXTURE_DIR = new URL('../../../../shared/fixtures/apple-issued-token/', import.meta.url);
+/** test/fixtures/apple-issued-token: see its README. */
+const FIXTURE_DIR = new URL('../../fixtures/apple-issued-token/', import.meta.url);
 
 export const appleFixture = {
   file: readFileSync(new URL('server-token.p7m', FIXTURE_DIR)),
