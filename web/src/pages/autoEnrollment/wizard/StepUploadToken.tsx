@@ -1,8 +1,8 @@
 import { ActionIcon, Alert, Anchor, Button, Group, Paper, Stack, Text } from '@mantine/core';
-import { Dropzone, type FileRejection } from '@mantine/dropzone';
 import { IconAlertCircle, IconDownload, IconFileCertificate, IconUpload, IconX } from '@tabler/icons-react';
 import { useRef, useState, type MouseEvent } from 'react';
 import type { AbmToken } from '../../../api';
+import { FileDropZone, type DropRejection } from '../../../components/FileDropZone';
 import { formatBytes } from '../../../lib/format';
 import { useUploadServerToken } from '../../../queries/abmTokens';
 import {
@@ -35,11 +35,10 @@ interface ChosenFile {
 export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, onUploaded }: StepUploadTokenProps) {
   const [file, setFile] = useState<ChosenFile | null>(null);
   const [problem, setProblem] = useState<UploadProblem | null>(null);
-  const openRef = useRef<() => void>(null);
+  const openRef = useRef<(() => void) | null>(null);
   const upload = useUploadServerToken();
 
-  async function choose(chosen: File | undefined) {
-    if (!chosen) return;
+  async function choose(chosen: File) {
     try {
       const bytes = new Blob([await chosen.arrayBuffer()]);
       setFile({ name: chosen.name, size: bytes.size, bytes });
@@ -54,20 +53,12 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
     }
   }
 
-  function reject(rejections: FileRejection[]) {
-    const first = rejections[0];
-    if (!first) return;
-    if (rejections.length > 1 || first.errors.some((e) => e.code === 'too-many-files')) {
+  function reject(rejection: DropRejection) {
+    if (rejection.reason === 'too-many-files') {
       setProblem(tooManyFilesProblem());
-    } else if (first.errors.some((e) => e.code === 'file-too-large')) {
-      setFile(null);
-      setProblem(tooLargeProblem(first.file.name, formatBytes(first.file.size)));
     } else {
-      setProblem({
-        code: 'FILE_REJECTED',
-        title: 'File not accepted',
-        detail: first.errors.map((e) => e.message).join(' '),
-      });
+      setFile(null);
+      setProblem(tooLargeProblem(rejection.file.name, formatBytes(rejection.file.size)));
     }
   }
 
@@ -106,42 +97,36 @@ export function StepUploadToken({ target, renewing, onBack, onDownloadKeyAgain, 
         )}
       </Text>
 
-      <Dropzone
-        onDrop={(files) => void choose(files[0])}
+      <FileDropZone
+        onFile={(chosen) => void choose(chosen)}
         onReject={reject}
         maxSize={MAX_TOKEN_FILE_BYTES}
-        multiple={false}
-        maxFiles={1}
         openRef={openRef}
-        activateOnKeyboard={false}
-        enablePointerEvents
         loading={upload.isPending}
-        inputProps={{ 'aria-label': 'Server token file' }}
-        p="xl"
-        style={{ borderWidth: 2 }}
+        inputLabel="Server token file"
       >
-        <Stack align="center" gap="xs" mih={120} justify="center" ta="center">
-          <Dropzone.Accept>
-            <IconUpload size={40} stroke={1.4} color="var(--mantine-color-green-6)" aria-hidden />
-          </Dropzone.Accept>
-          <Dropzone.Reject>
-            <IconX size={40} stroke={1.4} color="var(--mantine-color-red-6)" aria-hidden />
-          </Dropzone.Reject>
-          <Dropzone.Idle>
-            <IconFileCertificate size={40} stroke={1.4} color="var(--mantine-color-dimmed)" aria-hidden />
-          </Dropzone.Idle>
-          <Text size="sm" maw={460}>
-            Click{' '}
-            <Anchor component="button" type="button" onClick={browse} fw={600} inherit>
-              browse
-            </Anchor>
-            , or drag and drop the token downloaded from Apple Business Manager into the box, to select the token.
-          </Text>
-          <Text size="xs" c="dimmed">
-            The file’s name ends in _smime.p7m. It is a few kilobytes.
-          </Text>
-        </Stack>
-      </Dropzone>
+        {(state) => (
+          <Stack align="center" gap="xs" mih={120} justify="center" ta="center">
+            {state === 'accept' ? (
+              <IconUpload size={40} stroke={1.4} color="var(--mantine-color-green-6)" aria-hidden />
+            ) : state === 'reject' ? (
+              <IconX size={40} stroke={1.4} color="var(--mantine-color-red-6)" aria-hidden />
+            ) : (
+              <IconFileCertificate size={40} stroke={1.4} color="var(--mantine-color-dimmed)" aria-hidden />
+            )}
+            <Text size="sm" maw={460}>
+              Click{' '}
+              <Anchor component="button" type="button" onClick={browse} fw={600} inherit>
+                browse
+              </Anchor>
+              , or drag and drop the token downloaded from Apple Business Manager into the box, to select the token.
+            </Text>
+            <Text size="xs" c="dimmed">
+              The file’s name ends in _smime.p7m. It is a few kilobytes.
+            </Text>
+          </Stack>
+        )}
+      </FileDropZone>
 
       {file ? (
         <Paper withBorder radius="md" px="md" py="xs">
