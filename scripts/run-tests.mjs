@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's test runner (Node 20's --test takes no globs).
 // Extra arguments narrow the run: `npm test -- test/http` or a single file.
+// `--server-only` leaves out the browser suites (*.browser.test.ts): CI runs the server
+// suites once more on the next Node.js LTS, where the browser adds nothing.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,8 +16,13 @@ function collect(target) {
     .filter((file) => file.endsWith('.test.ts'));
 }
 
-const targets = process.argv.slice(2);
-const files = (targets.length > 0 ? targets : ['test']).flatMap(collect).sort();
+const args = process.argv.slice(2);
+const serverOnly = args.includes('--server-only');
+const targets = args.filter((arg) => arg !== '--server-only');
+const files = (targets.length > 0 ? targets : ['test'])
+  .flatMap(collect)
+  .filter((file) => !(serverOnly && file.endsWith('.browser.test.ts')))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
