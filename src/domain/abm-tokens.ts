@@ -10,7 +10,7 @@ import { tokenStatus, type StatusView } from './abm-token-status.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NotFoundError, ValidationError } from './errors.js';
 import { DEFAULT_SETTINGS, newEnrollmentKey } from './enrollment-profiles.js';
-import { customerScope, requireCustomerAccess, type Principal } from './principal.js';
+import { canSeeCustomer, customerScope, requireCustomerAccess, type Principal } from './principal.js';
 import type { SecretStore } from './secrets.js';
 
 export type { AbmToken };
@@ -104,8 +104,7 @@ export class AbmTokenService {
   }
 
   async create(principal: Principal, customerId: string, siteId: string): Promise<AbmTokenView> {
-    requireCustomerAccess(principal, customerId);
-    const { customer, site } = await this.placement(customerId, siteId);
+    const { customer, site } = await this.placement(principal, customerId, siteId);
     const now = this.deps.clock.now();
     // RSA key generation takes tens of milliseconds: done before the transaction opens.
     const pair = await this.generateKeyPair(certificateNames(customer.name, site.name, now));
@@ -200,7 +199,7 @@ export class AbmTokenService {
         { serverName: server.name, expectedServerName: token.server.name },
       );
     }
-    await this.refuseIfHeldElsewhere(id, server);
+    await this.refuseIfHeldElsewhere(principal, id, server);
 
     await this.deps.transactor.transaction(async (repos) => {
       const secrets = this.deps.secrets.using(repos.secrets);
@@ -214,7 +213,7 @@ export class AbmTokenService {
       });
       if (result === 'not_found') throw new NotFoundError('ABM token', id);
       // Lost a race with another upload of the same server since the check above.
-      if (result === 'server_taken') await this.refuseIfHeldElsewhere(id, server, repos);
+      if (result === 'server_taken') await this.refuseIfHeldElsewhere(principal, id, server, repos);
       if (typeof result === 'object') await secrets.deleteAll(result.orphanedSecretIds);
       // Devices right after the token is added (or renewed: a rejected token may have missed some).
       await repos.syncStates.request(id, now.toISOString());
@@ -226,8 +225,7 @@ export class AbmTokenService {
   /** Moves the token, and its devices with it, to another Customer and Site. */
   async move(principal: Principal, id: string, customerId: string, siteId: string): Promise<AbmTokenView> {
     const before = await this.visible(principal, id);
-    requireCustomerAccess(principal, customerId);
-    await this.placement(customerId, siteId);
+    await this.placement(principal, customerId, siteId);
     const now = isoNow(this.deps.clock);
     await this.deps.transactor.transaction(async (repos) => {
       // First: a sync page being written for this token waits for the move, or the move for it.
@@ -333,24 +331,41 @@ export class AbmTokenService {
     return { id: key.id, privateKeyPem: privateKey.toString('utf8'), certificatePem: key.certificatePem };
   }
 
-  private async refuseIfHeldElsewhere(id: string, server: AbmServer, repos = this.deps.repositories): Promise<void> {
+  private async refuseIfHeldElsewhere(
+    principal: Principal,
+    id: string,
+    server: AbmServer,
+    repos = this.deps.repositories,
+  ): Promise<void> {
     const holder = await repos.abmTokens.findByServerUuid(server.uuid);
-    if (holder !== undefined && holder.id !== id) {
+    if (holder === undefined || holder.id === id) return;
+    // The refusal itself cannot be avoided (one MDM server, one token), but whose token it is
+    // stays with those who may see that customer.
+    if (!canSeeCustomer(principal, holder.customerId)) {
       throw new DomainError(
         'conflict',
         'TOKEN_SERVER_ALREADY_CONNECTED',
-        `The MDM server "${server.name}" is already connected to Orchard for ${holder.customerName} / ${holder.siteName}. ` +
-          'One MDM server can feed only one Customer and Site: renew that token instead, or create a separate MDM server in Apple Business Manager for this site.',
-        { customerId: holder.customerId, siteId: holder.siteId, tokenId: holder.id },
+        `The MDM server "${server.name}" is already connected to Orchard for another Customer and Site. ` +
+          'One MDM server can feed only one Customer and Site: ask an Orchard administrator to renew or delete that token, or create a separate MDM server in Apple Business Manager for this site.',
       );
     }
+    throw new DomainError(
+      'conflict',
+      'TOKEN_SERVER_ALREADY_CONNECTED',
+      `The MDM server "${server.name}" is already connected to Orchard for ${holder.customerName} / ${holder.siteName}. ` +
+        'One MDM server can feed only one Customer and Site: renew that token instead, or create a separate MDM server in Apple Business Manager for this site.',
+      { customerId: holder.customerId, siteId: holder.siteId, tokenId: holder.id },
+    );
   }
 
-  private async placement(customerId: string, siteId: string) {
+  private async placement(principal: Principal, customerId: string, siteId: string) {
+    requireCustomerAccess(principal, customerId);
     const customer = await this.deps.repositories.customers.findById(customerId);
     if (customer === undefined) throw new NotFoundError('customer', customerId);
     const site = await this.deps.repositories.sites.findById(siteId);
-    if (site === undefined) throw new NotFoundError('site', siteId);
+    // A site of a customer the principal may not see is not found, exactly like a made-up id;
+    // "belongs to another customer" would confirm that it exists.
+    if (site === undefined || !canSeeCustomer(principal, site.customerId)) throw new NotFoundError('site', siteId);
     if (site.customerId !== customerId) throw siteMismatch();
     return { customer, site };
   }

@@ -5,7 +5,7 @@ import type { Site, SiteRepository } from '../store/repositories/sites.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NameTakenError, NotFoundError } from './errors.js';
 import { normaliseName } from './names.js';
-import { customerScope, requireCustomerAccess, type Principal } from './principal.js';
+import { canSeeCustomer, customerScope, requireCustomerAccess, type Principal } from './principal.js';
 
 export type { Customer, Site };
 
@@ -67,7 +67,7 @@ export class CustomerService {
 
   async getSite(principal: Principal, id: string): Promise<Site> {
     const site = await this.sites.findById(id);
-    if (site === undefined || !canSee(principal, site.customerId)) throw new NotFoundError('site', id);
+    if (site === undefined || !canSeeCustomer(principal, site.customerId)) throw new NotFoundError('site', id);
     return site;
   }
 
@@ -112,11 +112,6 @@ export class CustomerService {
       );
     }
   }
-}
-
-function canSee(principal: Principal, customerId: string): boolean {
-  const scope = customerScope(principal);
-  return scope === undefined || scope.includes(customerId);
 }
 
 function requireAdmin(principal: Principal, action: string): void {

@@ -18,11 +18,15 @@ export function customerScope(principal: Principal): readonly string[] | undefin
   return principal.role === 'admin' ? undefined : principal.customerIds;
 }
 
+export function canSeeCustomer(principal: Principal, customerId: string): boolean {
+  const scope = customerScope(principal);
+  return scope === undefined || scope.includes(customerId);
+}
+
 /**
  * A customer outside the technician's scope answers exactly like one that does not exist,
  * so ids cannot be probed.
  */
 export function requireCustomerAccess(principal: Principal, customerId: string): void {
-  const scope = customerScope(principal);
-  if (scope !== undefined && !scope.includes(customerId)) throw new NotFoundError('customer', customerId);
+  if (!canSeeCustomer(principal, customerId)) throw new NotFoundError('customer', customerId);
 }
