@@ -1,14 +1,13 @@
 /**
- * The sandbox's own SQLite file, `<dataDir>/sandbox.db`, opened with better-sqlite3 directly:
+ * The sandbox's own SQLite file, `<dataDir>/sandbox.db`, opened with the SQLite driver directly:
  * the sandbox plays Apple, so it shares nothing with Orchard's database and must not depend
  * on Orchard's migrations. State is deliberately compact (one row per device, a change log
  * of small rows) so that a million devices fit and pages come from indexed range queries.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 
-export type SandboxDb = Database.Database;
+export type SandboxDb = SqliteDatabase;
 
 const SCHEMA_VERSION = 1;
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
 import { migrationProvider } from './migrations/index.js';
+import { openSqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 export type Engine = DatabaseConfig['engine'];
@@ -32,7 +32,7 @@ export function openDb(config: DatabaseConfig, options: OpenOptions = {}): Db {
 
 function openSqlite(file: string): Kysely<Database> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const database = new SQLite(file);
+  const database = openSqliteDatabase(file);
   // WAL lets readers proceed while a writer commits; busy_timeout makes a second process
   // (the CLI next to a running server) wait for the lock instead of failing at once.
   database.pragma('journal_mode = WAL');
