@@ -5,6 +5,7 @@ import type { ProfileSettings, StoredProfile } from '../store/repositories/enrol
 import type { Repositories } from '../store/repositories/index.js';
 import { isoNow, type Clock } from './clock.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import { refuseInvisibleCharacters } from './names.js';
 import { customerScope, type Principal } from './principal.js';
 
 export type { ProfileSettings };
@@ -159,6 +160,10 @@ function optionalText(value: string | null, field: string, max: number, what: st
   if (value === null) return null;
   const text = value.trim();
   if (text === '') return null;
+  // Each is one line in Setup Assistant; a tab or line break is a paste accident.
+  if (/\p{Cc}/u.test(text)) {
+    throw new ValidationError(`The ${what} cannot contain control characters such as tabs or line breaks.`, field);
+  }
   if (characters(text) > max) {
     throw new ValidationError(
       `The ${what} can be at most ${max} characters (Apple's limit); it has ${characters(text)}.`,
@@ -174,6 +179,7 @@ export function validateSettings(
 ): Omit<ProfileSettings, 'profileName'> & { profileName: string } {
   const profileName = input.profileName.trim();
   if (profileName === '') throw new ValidationError('The profile needs a name.', 'profileName');
+  refuseInvisibleCharacters(profileName, 'profile', 'profileName');
   if (characters(profileName) > PROFILE_LIMITS.profileName) {
     throw new ValidationError(
       `The profile name can be at most ${PROFILE_LIMITS.profileName} characters (Apple's limit); it has ${characters(profileName)}.`,
