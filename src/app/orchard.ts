@@ -88,6 +88,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     clock,
     depBaseUrl,
     onSyncRequested: () => sync.wake(),
+    syncLeaseWorkedOn: (lease, now) => sync.isLeaseWorkedOn(lease, now),
   });
   const syncOptions: SyncOptions & SchedulerOptions = {
     ...DEFAULT_SYNC_OPTIONS,

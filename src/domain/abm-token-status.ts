@@ -18,8 +18,9 @@ function day(iso: string): string {
 
 /**
  * A token's status is computed, never stored: expiry moves with the clock, and Apple's last
- * answer (terms, rejection, no answer) is kept as a fact beside the token. Expiry outranks
- * Apple's answers because no Apple call can succeed with an expired token.
+ * answer (terms, expiry, rejection, no answer) is kept as a fact beside the token. Expiry,
+ * by the file's date or by Apple's word, outranks Apple's other answers because no Apple call
+ * can succeed with an expired token.
  */
 export function tokenStatus(token: AbmToken, now: Date): StatusView {
   if (token.state === 'awaiting_token') {
@@ -36,6 +37,15 @@ export function tokenStatus(token: AbmToken, now: Date): StatusView {
     return { status: 'expired', detail: `This token expired on ${day(token.expiresAt)}. ${renew}` };
   }
   const issue = token.appleIssue;
+  if (issue?.kind === 'expired') {
+    // Apple's clock, not the token file's date: Apple may end a token early, and the file may
+    // give no date at all.
+    const fileSaid = token.expiresAt === null ? '' : ` (its file said it was valid until ${day(token.expiresAt)})`;
+    return {
+      status: 'expired',
+      detail: `Apple answered ${issue.detail} when Orchard last used this token: Apple considers it expired${fileSaid}. ${renew}`,
+    };
+  }
   if (issue?.kind === 'terms_not_accepted') {
     return {
       status: 'terms_not_accepted',

@@ -27,23 +27,36 @@ export interface AbmTokenView extends StatusView {
   readonly sync: SyncProgress;
 }
 
+/**
+ * Where a token's sync stands. `waiting_for_lease`: a process that stopped (killed, crashed)
+ * still holds the token's lease, and no sync can start until it runs out.
+ */
+export const SYNC_STATES = ['idle', 'queued', 'running', 'waiting_for_lease'] as const;
+export type SyncStateName = (typeof SYNC_STATES)[number];
+
 /** The running sync's progress, or the last run's counts when none runs. */
 export interface SyncProgress {
-  readonly state: 'idle' | 'queued' | 'running';
+  readonly state: SyncStateName;
   readonly pages: number;
   readonly devices: number;
   readonly startedAt: string | null;
+  /** In `waiting_for_lease`, when the lease left behind runs out; otherwise null. */
+  readonly leaseExpiresAt: string | null;
 }
 
-export function syncProgress(state: SyncState | undefined, now: Date): SyncProgress {
-  if (state === undefined) return { state: 'idle', pages: 0, devices: 0, startedAt: null };
-  const running = state.leaseOwner !== null && state.leaseUntil !== null && state.leaseUntil > now.toISOString();
-  return {
-    state: running ? 'running' : state.requestedAt !== null ? 'queued' : 'idle',
-    pages: state.pages,
-    devices: state.devices,
-    startedAt: state.runStartedAt,
-  };
+/** Whether the holder of an unexpired sync lease is at work on it (SyncScheduler.isLeaseWorkedOn). */
+export type LeaseWorkedOn = (lease: { tokenId: string; owner: string; until: string }, now: Date) => boolean;
+
+export function syncProgress(state: SyncState | undefined, now: Date, workedOn: LeaseWorkedOn): SyncProgress {
+  if (state === undefined) return { state: 'idle', pages: 0, devices: 0, startedAt: null, leaseExpiresAt: null };
+  const progress = { pages: state.pages, devices: state.devices, startedAt: state.runStartedAt };
+  const { leaseOwner: owner, leaseUntil: until } = state;
+  if (owner !== null && until !== null && until > now.toISOString()) {
+    return workedOn({ tokenId: state.tokenId, owner, until }, now)
+      ? { state: 'running', ...progress, leaseExpiresAt: null }
+      : { state: 'waiting_for_lease', ...progress, leaseExpiresAt: until };
+  }
+  return { state: state.requestedAt !== null ? 'queued' : 'idle', ...progress, leaseExpiresAt: null };
 }
 
 export interface PublicKeyDownload {
@@ -67,6 +80,8 @@ export interface AbmTokenServiceDeps {
   readonly generateKeyPair?: (request: TokenKeyPairRequest) => Promise<TokenKeyPair>;
   /** A sync was asked for (on demand, after an upload or a move): wake the scheduler. */
   readonly onSyncRequested?: (tokenId: string) => void;
+  /** Tells a sync at work from a lease left behind by a process that stopped. */
+  readonly syncLeaseWorkedOn: LeaseWorkedOn;
 }
 
 /**
@@ -92,7 +107,7 @@ export class AbmTokenService {
     return tokens.map((token) => ({
       token,
       deviceCount: counts.get(token.id) ?? 0,
-      sync: syncProgress(states.get(token.id), now),
+      sync: syncProgress(states.get(token.id), now, this.deps.syncLeaseWorkedOn),
       ...tokenStatus(token, now),
     }));
   }
@@ -275,8 +290,8 @@ export class AbmTokenService {
 
   /**
    * Asks Apple whether a connected token still works and records the answer, so the status
-   * shows "terms not accepted", "rejected" or "unreachable" — and clears itself once Apple
-   * answers normally again.
+   * shows "terms not accepted", "expired", "rejected" or "unreachable" — and clears itself
+   * once Apple answers normally again.
    */
   async checkWithApple(id: string): Promise<AbmTokenView> {
     const token = await this.mustFind(id);
@@ -392,8 +407,10 @@ export function appleIssueOf(error: unknown): { kind: AppleIssue; detail: string
   switch (error.code) {
     case 'DEP_TERMS_NOT_ACCEPTED':
       return { kind: 'terms_not_accepted', detail: error.message };
-    case 'DEP_TOKEN_REJECTED':
+    // Apple's own word is kept: it can call a token expired before the date in its file.
     case 'DEP_TOKEN_EXPIRED':
+      return { kind: 'expired', detail: String(error.extra['appleCode'] ?? 'token_expired') };
+    case 'DEP_TOKEN_REJECTED':
     case 'DEP_ACCESS_DENIED':
       return { kind: 'rejected', detail: error.message };
     default:

@@ -79,7 +79,8 @@ export interface SecretsTable {
   updated_at: string;
 }
 
-export type AppleIssue = 'terms_not_accepted' | 'rejected' | 'unreachable';
+/** Apple's last answer when it was not a normal one (migrations 0002, 0004). */
+export type AppleIssue = 'terms_not_accepted' | 'rejected' | 'expired' | 'unreachable';
 
 export interface AbmTokensTable {
   id: string;

@@ -28,6 +28,32 @@ export class SyncStoppedError extends Error {
   }
 }
 
+/** How often a held lease is renewed: every third of its lifetime, so two renewals can fail before it runs out. */
+export function renewIntervalMs(ttlMs: number): number {
+  return Math.max(250, Math.floor(ttlMs / 3));
+}
+
+/**
+ * Whether another process's unexpired lease looks worked on, for showing a token's sync as
+ * running rather than waiting for the lease to run out. Nothing is fenced on it: the lease
+ * itself (claim, renew, commitPage) stays the only guard.
+ *
+ * A live holder renews every `renewIntervalMs` to now + ttl, so its lease never has less than
+ * two thirds of its lifetime left, give or take a slow renewal. A lease last renewed more than
+ * one and a half intervals ago (less than half its lifetime left) has missed a renewal: its
+ * holder stopped (killed, crashed, cut off from the database), and the token waits until the
+ * lease runs out and a scheduler claims it. Until one and a half intervals have passed, a
+ * holder that just died cannot be told from a live one.
+ *
+ * The last renewal is read as `leaseUntil − ttl`, which assumes every instance runs with the
+ * same ORCHARD_SYNC_LEASE_SECONDS; with a different one only this display is off, never the
+ * fencing.
+ */
+export function renewedOnSchedule(leaseUntil: string, now: Date, ttlMs: number): boolean {
+  const lastRenewal = Date.parse(leaseUntil) - ttlMs;
+  return now.getTime() - lastRenewal <= renewIntervalMs(ttlMs) * 1.5;
+}
+
 export class HeldLease implements Lease {
   readonly #controller = new AbortController();
   #timer: NodeJS.Timeout | undefined;
@@ -61,7 +87,7 @@ export class HeldLease implements Lease {
         onError(error);
       }
     };
-    this.#timer = setInterval(() => void beat(), Math.max(250, Math.floor(this.ttlMs / 3)));
+    this.#timer = setInterval(() => void beat(), renewIntervalMs(this.ttlMs));
     this.#timer.unref();
   }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { SyncStateRepository } from '../store/repositories/sync-states.js';
-import { HeldLease } from './lease.js';
+import { HeldLease, renewedOnSchedule } from './lease.js';
 import type { RunResult, SyncRunner } from './runner.js';
 
 export interface SchedulerOptions {
@@ -122,6 +122,17 @@ export class SyncScheduler {
   /** Token ids being synced by this process now. */
   get running(): string[] {
     return [...this.#running.keys()];
+  }
+
+  /**
+   * Whether an unexpired lease is being worked on: one of this process's only while this
+   * process runs that token (a lease it no longer runs was left behind), another process's
+   * while that process renews it on schedule (lease.ts, renewedOnSchedule). A restarted
+   * process has a new owner id, so what its predecessor left is judged by its renewals.
+   */
+  isLeaseWorkedOn(lease: { tokenId: string; owner: string; until: string }, now: Date): boolean {
+    if (lease.owner === this.owner) return this.#running.has(lease.tokenId);
+    return renewedOnSchedule(lease.until, now, this.deps.options.leaseMs);
   }
 
   private launch(tokenId: string): void {

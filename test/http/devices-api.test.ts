@@ -202,7 +202,7 @@ for (const { engine, skip } of await engines()) {
     test('token JSON counts the token’s current devices and shows its sync; Sync now answers 202, or 409 without a token file', async () => {
       const token = (await get(`/api/v1/abm-tokens/${acme.token}`)).json();
       assert.equal(token.deviceCount, 22, 'the removed one is not counted');
-      assert.deepEqual(token.sync, { state: 'idle', pages: 0, devices: 0, startedAt: null });
+      assert.deepEqual(token.sync, { state: 'idle', pages: 0, devices: 0, startedAt: null, leaseExpiresAt: null });
       const listed = (await get(`/api/v1/abm-tokens?customerId=${beta.id}`)).json().items;
       assert.equal(listed[0].deviceCount, 2);
 

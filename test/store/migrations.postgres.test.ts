@@ -36,6 +36,7 @@ describe('migrations on PostgreSQL', { skip: await postgresSkipReason() }, () =>
           ['0001-foundation', 'Success'],
           ['0002-abm-tokens', 'Success'],
           ['0003-devices', 'Success'],
+          ['0004-apple-issue-expired', 'Success'],
         ],
       );
     } finally {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import {
   MAX_TOKEN_UPLOAD_BYTES,
+  SYNC_STATES,
   tokenFileTooLarge,
   type AbmTokenService,
   type AbmTokenView,
@@ -39,10 +40,22 @@ export const AbmTokenSchema = Type.Object(
     deviceCount: Type.Integer({ description: 'Current devices: assigned to the MDM server and not removed from ABM' }),
     sync: Type.Object(
       {
-        state: Type.Union([Type.Literal('idle'), Type.Literal('queued'), Type.Literal('running')]),
+        state: Type.Union(
+          SYNC_STATES.map((s) => Type.Literal(s)),
+          {
+            description:
+              'waiting_for_lease: an Orchard process that stopped still holds the sync; it starts once the lease runs out (leaseExpiresAt)',
+          },
+        ),
         pages: Type.Integer(),
         devices: Type.Integer(),
         startedAt: nullable(Type.String({ format: 'date-time' })),
+        leaseExpiresAt: nullable(
+          Type.String({
+            format: 'date-time',
+            description: 'In waiting_for_lease: when the lease left behind runs out',
+          }),
+        ),
       },
       { description: 'The running sync’s progress (pages and devices so far), else the last run’s counts' },
     ),

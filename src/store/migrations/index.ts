@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as abmTokens from './0002-abm-tokens.js';
 import * as devices from './0003-devices.js';
+import * as appleIssueExpired from './0004-apple-issue-expired.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-abm-tokens': abmTokens,
   '0003-devices': devices,
+  '0004-apple-issue-expired': appleIssueExpired,
 };
 
 export const migrationProvider: MigrationProvider = {

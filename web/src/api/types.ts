@@ -79,7 +79,8 @@ export interface AbmToken {
   updatedAt: string;
 }
 
-export type AbmTokenSyncState = 'idle' | 'queued' | 'running';
+/** waiting_for_lease: an Orchard process that stopped still holds the sync until leaseExpiresAt. */
+export type AbmTokenSyncState = 'idle' | 'queued' | 'running' | 'waiting_for_lease';
 
 export interface AbmTokenSync {
   state: AbmTokenSyncState | (string & {});
@@ -88,6 +89,8 @@ export interface AbmTokenSync {
   /** Devices fetched from Apple so far in this sync. */
   devices: number;
   startedAt: string | null;
+  /** In waiting_for_lease: when the lease left behind runs out and the sync can start. */
+  leaseExpiresAt: string | null;
 }
 
 /** The editable part of a token's default Setup Assistant profile (PUT …/enrollment-profile). */

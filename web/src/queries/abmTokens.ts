@@ -7,11 +7,11 @@ import { queryKeys } from '../lib/queryKeys';
 const SYNC_POLL_MS = 2_000;
 const IDLE_POLL_MS = 30_000;
 
-/** Queued or running: Orchard is fetching the token's devices from Apple. */
+/** Queued, running, or about to run once a stopped process's lease runs out. */
 export function isSyncing(token: AbmToken): boolean {
   // Tolerates a token without `sync` (a server older than the Devices feature).
   const state = (token.sync as AbmToken['sync'] | undefined)?.state;
-  return state === 'queued' || state === 'running';
+  return state === 'queued' || state === 'running' || state === 'waiting_for_lease';
 }
 
 export function useAbmTokenList(filters: AbmTokenFilters, options: { enabled?: boolean } = {}) {

@@ -8,6 +8,7 @@ import { daysFrom, formatDate, formatDateTime, formatTime, plural, relativeDays 
 import { isSyncing } from '../../queries/abmTokens';
 import { AbmTokenRowActions, type AbmTokenAction } from './AbmTokenRowActions';
 import { AbmTokenStatusBadge } from './AbmTokenStatusBadge';
+import { syncWaitText } from './tokenStatus';
 
 const COLUMNS = 9;
 /** Badges, dates and counts stay on one line; names wrap. */
@@ -170,6 +171,18 @@ function Expiry({ token }: { token: AbmToken }) {
 
 /** The last sync, or while one runs its progress; a failed last sync in red beneath, explained in a tooltip. */
 function LastSync({ token }: { token: AbmToken }) {
+  const waiting = syncWaitText(token.sync);
+  if (waiting) {
+    return (
+      <Text
+        size="sm"
+        role="status"
+        title="An Orchard process that stopped still holds this token’s sync. Orchard starts a new sync once its lease runs out."
+      >
+        {waiting}
+      </Text>
+    );
+  }
   if (isSyncing(token)) {
     const { devices, pages, startedAt } = token.sync;
     return (

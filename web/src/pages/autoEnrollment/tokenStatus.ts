@@ -1,5 +1,6 @@
 import type { MantineColor } from '@mantine/core';
-import type { AbmToken, AbmTokenStatus } from '../../api';
+import type { AbmToken, AbmTokenStatus, AbmTokenSync } from '../../api';
+import { formatTime } from '../../lib/format';
 
 export interface TokenStatusInfo {
   label: string;
@@ -61,6 +62,16 @@ export const ATTENTION_STATUSES = ['expiring_soon', 'expired', 'terms_not_accept
 
 export function isAwaiting(token: AbmToken): boolean {
   return token.status === 'awaiting_token';
+}
+
+/**
+ * "Waiting for the previous sync to time out (until 10:15 AM)" while an Orchard process that
+ * stopped still holds the token's sync; null otherwise.
+ */
+export function syncWaitText(sync: AbmTokenSync): string | null {
+  if (sync.state !== 'waiting_for_lease') return null;
+  const until = sync.leaseExpiresAt ? formatTime(sync.leaseExpiresAt) : '';
+  return `Waiting for the previous sync to time out${until ? ` (until ${until})` : ''}`;
 }
 
 /** How a token is named to people: its MDM server, or "pending token" before the upload. */

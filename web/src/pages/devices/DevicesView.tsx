@@ -23,6 +23,7 @@ import { plural } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
 import { isSyncing, useAbmTokenList, useSyncAbmToken } from '../../queries/abmTokens';
 import { useDeviceList, useDeviceSummary } from '../../queries/devices';
+import { syncWaitText } from '../autoEnrollment/tokenStatus';
 import { DeviceDrawer } from './DeviceDrawer';
 import { DEVICE_DRAWER_PARAM, readDeviceFilters, writeDeviceFilters, type DeviceParam } from './deviceFilters';
 import { DevicesTable } from './DevicesTable';
@@ -347,15 +348,22 @@ function EnrollmentSummary({
 function SyncProgress({ tokens }: { tokens: AbmToken[] }) {
   return (
     <Stack px="md" pb="md" gap={4} role="status">
-      {tokens.map((token) => (
-        <Group key={token.id} gap="xs" wrap="nowrap">
-          <Loader size={14} />
-          <Text size="sm">
-            Syncing {token.serverName ?? 'the MDM server'}… {plural(token.sync.devices, 'device')} (
-            {plural(token.sync.pages, 'page')}) so far. The list updates as devices arrive.
+      {tokens.map((token) => {
+        const waiting = syncWaitText(token.sync);
+        return waiting ? (
+          <Text key={token.id} size="sm">
+            {token.serverName ?? 'The MDM server'}: {waiting}.
           </Text>
-        </Group>
-      ))}
+        ) : (
+          <Group key={token.id} gap="xs" wrap="nowrap">
+            <Loader size={14} />
+            <Text size="sm">
+              Syncing {token.serverName ?? 'the MDM server'}… {plural(token.sync.devices, 'device')} (
+              {plural(token.sync.pages, 'page')}) so far. The list updates as devices arrive.
+            </Text>
+          </Group>
+        );
+      })}
     </Stack>
   );
 }
