@@ -9,7 +9,7 @@ import { registerAuth } from './auth.js';
 import { redactPaths } from './logging.js';
 import { registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
-import { validatorCompiler } from './validation.js';
+import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
 import { AbmTokenSchema, abmTokenRoutes } from './routes/abm-tokens.js';
@@ -94,6 +94,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   await app.register(
     async (api) => {
       registerAuth(api, { accounts: orchard.accounts, secureCookies });
+      // Every API route, the public sign-in included, and every route added later in this scope.
+      api.addHook('preValidation', refuseControlCharacters);
       await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });

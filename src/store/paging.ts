@@ -25,7 +25,13 @@ export function encodeCursor(parts: readonly string[]): string {
 export function decodeCursor(cursor: string, arity: number): string[] {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string')) {
+    // The edge has seen only base64url; a forged cursor could still carry NUL, which
+    // PostgreSQL refuses in text (22021). No stored sort key holds one, so no real cursor does.
+    if (
+      Array.isArray(parts) &&
+      parts.length === arity &&
+      parts.every((p) => typeof p === 'string' && !p.includes('\u0000'))
+    ) {
       return parts as string[];
     }
   } catch {
