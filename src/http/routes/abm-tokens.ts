@@ -9,8 +9,8 @@ import {
   type AbmTokenService,
   type AbmTokenView,
 } from '../../domain/abm-tokens.js';
-import { ValidationError } from '../../domain/errors.js';
 import { requirePrincipal } from '../auth.js';
+import { multipartLimits, readMultipartFile } from '../multipart.js';
 import { errorHandler } from '../problem.js';
 import { IdParams, errors } from '../schemas.js';
 
@@ -246,7 +246,7 @@ const tokenUploadRoute: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenService }
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_TOKEN_UPLOAD_BYTES }, (_request, body, done) =>
     done(null, body),
   );
-  await app.register(fastifyMultipart, { limits: { fileSize: MAX_TOKEN_UPLOAD_BYTES, files: 1, fields: 5 } });
+  await app.register(fastifyMultipart, { limits: multipartLimits(MAX_TOKEN_UPLOAD_BYTES) });
 
   app.put(
     '/abm-tokens/:id/token',
@@ -276,11 +276,5 @@ const tokenUploadRoute: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenService }
 
 async function tokenFile(request: FastifyRequest): Promise<Buffer> {
   if (!request.isMultipart()) return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  const part = await request.file();
-  if (part === undefined || part.fieldname !== 'token') {
-    throw new ValidationError('Send the token file in the multipart field "token".', 'token');
-  }
-  const file = await part.toBuffer();
-  if (part.file.truncated) throw tokenFileTooLarge(MAX_TOKEN_UPLOAD_BYTES + 1);
-  return file;
+  return readMultipartFile(request, 'token');
 }
