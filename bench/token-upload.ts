@@ -34,11 +34,17 @@ try {
     const mdmServer = await json<{ id: string }>(
       await fetch(`${base}/sandbox/abm/api/mdm-servers`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: `Bench server ${i}`, publicKeyPem }),
       }),
     );
-    const file = Buffer.from(await (await fetch(`${base}/sandbox/abm/api/mdm-servers/${mdmServer.id}/token`)).arrayBuffer());
+    const file = Buffer.from(
+      await (
+        await fetch(`${base}/sandbox/abm/api/mdm-servers/${mdmServer.id}/token`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).arrayBuffer(),
+    );
 
     const start = performance.now();
     const uploaded = await api(`/api/v1/abm-tokens/${token.id}/token`, {

@@ -41,4 +41,9 @@ export async function serveCommand(): Promise<void> {
   log.info(
     `Orchard is ready at ${config.publicUrl.toString()} (${config.mode}, ${where}, master key from ${orchard.keyringSource}${config.sandbox ? ', Apple sandbox on' : ''})`,
   );
+  if (config.sandbox && config.mode === 'production') {
+    log.warn(
+      `ORCHARD_SANDBOX=1 in production: the simulated Apple at ${config.publicBaseUrl}/sandbox issues fake server tokens and devices to every signed-in user. Unset ORCHARD_SANDBOX unless this is a demo or staging server.`,
+    );
+  }
 }

@@ -26,6 +26,8 @@ export interface Config {
   /** How often each connected ABM token is checked with Apple. */
   readonly tokenCheckIntervalMs: number;
   readonly sync: SyncConfig;
+  /** ORCHARD_METRICS_TOKEN: the bearer token Prometheus sends for /metrics. */
+  readonly metricsToken?: string;
 }
 
 export interface SyncConfig {
@@ -177,6 +179,14 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const metricsToken = read(env, 'ORCHARD_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 32) {
+    throw new ConfigError(
+      'ORCHARD_METRICS_TOKEN',
+      `must be at least 32 characters, e.g. from openssl rand -hex 32 (got ${metricsToken.length})`,
+    );
+  }
+
   const previous = read(env, 'ORCHARD_MASTER_KEY_PREVIOUS');
   return {
     mode,
@@ -207,5 +217,6 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: parseWhole(env, 'ORCHARD_SYNC_CONCURRENCY', 4, 1, 64, ''),
       pageSize: parseWhole(env, 'ORCHARD_SYNC_PAGE_SIZE', 1000, 1, 1000, ''),
     },
+    metricsToken,
   };
 }

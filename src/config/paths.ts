@@ -12,3 +12,15 @@ export function projectRoot(): string {
   }
   return dir;
 }
+
+/**
+ * Makes a SQLite database file readable by Orchard's user only, before SQLite opens it: the
+ * directory 0700 and the file 0600 when they are created here. SQLite gives the -wal and -shm
+ * files the database file's permission bits (unixOpen's findCreateFileMode), so they follow.
+ * Files and directories that already exist keep the mode their operator gave them.
+ */
+export function preparePrivateSqliteFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // 'a' creates the file if it is missing and never truncates one that exists.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+}

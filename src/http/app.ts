@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Orchard } from '../app/orchard.js';
 import { registerAuth } from './auth.js';
 import { redactPaths } from './logging.js';
-import { registerMetrics } from './metrics.js';
+import { metricsAccess, registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
@@ -21,6 +21,8 @@ import { healthRoutes } from './routes/health.js';
 import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
 import { registerWebApp } from './web.js';
 import { sandboxPlugin } from '../sandbox/index.js';
+import { orchardUsersOnly } from './sandbox-access.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   /** false silences request logs (tests); otherwise pino at the configured level. */
@@ -51,6 +53,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so that every response below, errors and 404s included, carries the headers.
+  await registerSecurityHeaders(app, { https: config.publicUrl.protocol === 'https:' });
   app.setErrorHandler(errorHandler);
   app.setValidatorCompiler(validatorCompiler());
   // The API speaks JSON. Routes that take files (token upload) add their own parser in their scope.
@@ -83,10 +87,11 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // No validator badge: it would send the spec's URL to validator.swagger.io, and CSP blocks the image anyway.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerMetrics(app);
+  registerMetrics(app, metricsAccess(config.mode, config.metricsToken));
   await app.register(healthRoutes, { db: orchard.db });
   await app.register(fastifyCookie);
 
@@ -104,6 +109,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       await api.register(systemRoutes, {
         info: {
           sandbox: config.sandbox,
+          mode: config.mode,
           appleBusinessManagerUrl: config.sandbox ? `${config.publicBaseUrl}/sandbox/abm` : 'https://business.apple.com',
           version: ORCHARD_VERSION,
         },
@@ -118,6 +124,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       prefix: '/sandbox',
       dataDir: config.dataDir,
       publicUrl: config.publicBaseUrl,
+      portalAccess: orchardUsersOnly(orchard.accounts, '/login'),
       ...(options.sandboxClock === undefined ? {} : { clock: options.sandboxClock }),
     });
   }

@@ -43,40 +43,57 @@ export interface AuthOptions {
   readonly secureCookies: boolean;
 }
 
+/** Who sent a request: the principal, and the session token when it came by cookie. */
+export interface RequestIdentity {
+  readonly principal: Principal;
+  readonly sessionToken: string | null;
+}
+
+/**
+ * Reads the API key or session cookie. Null when neither is sent (or the session is unknown
+ * or expired); throws for a dead API key and for a session write without its CSRF token.
+ * Used by /api/v1 and by the sandbox portal mounted in Orchard, so both admit the same people.
+ */
+export async function authenticateRequest(
+  request: FastifyRequest,
+  accounts: AccountService,
+): Promise<RequestIdentity | null> {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const principal = match?.[1] === undefined ? undefined : await accounts.authenticateApiKey(match[1]);
+    // A wrong key is an error even on public routes: a script should learn at once that its key is dead.
+    if (principal === undefined) {
+      throw new UnauthenticatedError(
+        'INVALID_API_KEY',
+        'The API key is not valid: it may have been revoked or mistyped. Send "Authorization: Bearer <key>" with an active key.',
+      );
+    }
+    return { principal, sessionToken: null };
+  }
+  const sessionToken = request.cookies[SESSION_COOKIE];
+  if (sessionToken === undefined || sessionToken === '') return null;
+  const session = await accounts.authenticateSession(sessionToken);
+  if (session === undefined) return null;
+  if (!SAFE_METHODS.has(request.method) && !csrfMatches(sessionToken, request.headers[CSRF_HEADER])) {
+    throw new ForbiddenError(
+      'This request is missing its CSRF token. Reload the page and try again; API clients should use an API key instead of the session cookie.',
+      'CSRF_FAILED',
+    );
+  }
+  return { principal: session.principal, sessionToken };
+}
+
 /** Registers request authentication for every route in the plugin's scope. */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', async (request) => {
-    const authorization = request.headers.authorization;
-    if (authorization !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      const principal = match?.[1] === undefined ? undefined : await options.accounts.authenticateApiKey(match[1]);
-      // A wrong key is an error even on public routes: a script should learn at once that its key is dead.
-      if (principal === undefined) {
-        throw new UnauthenticatedError(
-          'INVALID_API_KEY',
-          'The API key is not valid: it may have been revoked or mistyped. Send "Authorization: Bearer <key>" with an active key.',
-        );
-      }
-      request.principal = principal;
-      return;
-    }
-    const sessionToken = request.cookies[SESSION_COOKIE];
-    if (sessionToken !== undefined && sessionToken !== '') {
-      const session = await options.accounts.authenticateSession(sessionToken);
-      if (session !== undefined) {
-        request.principal = session.principal;
-        request.sessionToken = sessionToken;
-        if (!SAFE_METHODS.has(request.method) && !csrfMatches(sessionToken, request.headers[CSRF_HEADER])) {
-          throw new ForbiddenError(
-            'This request is missing its CSRF token. Reload the page and try again; API clients should use an API key instead of the session cookie.',
-            'CSRF_FAILED',
-          );
-        }
-      }
-    }
-    if (request.principal === null && request.routeOptions.config.public !== true) {
+    const identity = await authenticateRequest(request, options.accounts);
+    if (identity !== null) {
+      request.principal = identity.principal;
+      request.sessionToken = identity.sessionToken;
+    } else if (request.routeOptions.config.public !== true) {
       throw new UnauthenticatedError();
     }
   });

@@ -1,12 +1,39 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../config/config.js';
+import { makeProblem, sendProblem } from './problem.js';
+
+/**
+ * Who may read /metrics. Route names, request counts and process internals help an attacker
+ * map the service, so production never serves them to everyone.
+ */
+export type MetricsAccess =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'token'; readonly token: string }
+  /** Production without ORCHARD_METRICS_TOKEN: nobody. */
+  | { readonly kind: 'closed' };
+
+/** A configured token wins; without one, development is open and production closed. */
+export function metricsAccess(mode: Config['mode'], token: string | undefined): MetricsAccess {
+  if (token !== undefined) return { kind: 'token', token };
+  return mode === 'development' ? { kind: 'open' } : { kind: 'closed' };
+}
+
+function presentsToken(request: FastifyRequest, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (match?.[1] === undefined) return false;
+  // Digests have equal lengths, so the comparison takes the same time whatever was sent.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1]), digest(token));
+}
 
 /**
  * Prometheus metrics on a registry of this app's own (not prom-client's global one), so
  * several apps in one process — tests, the sandbox — never collide on registration.
  */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, access: MetricsAccess = { kind: 'open' }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orchard_' });
   const requests = new Counter({
@@ -30,8 +57,24 @@ export function registerMetrics(app: FastifyInstance): Registry {
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (access.kind === 'closed') {
+      return sendProblem(
+        reply.header('cache-control', 'no-store'),
+        makeProblem(
+          404,
+          'METRICS_DISABLED',
+          'Metrics are off in production until ORCHARD_METRICS_TOKEN is set; Prometheus then sends it as "Authorization: Bearer <token>".',
+        ),
+      );
+    }
+    if (access.kind === 'token' && !presentsToken(request, access.token)) {
+      return sendProblem(
+        reply.header('www-authenticate', 'Bearer realm="orchard-metrics"').header('cache-control', 'no-store'),
+        makeProblem(401, 'METRICS_TOKEN_INVALID', 'Send the ORCHARD_METRICS_TOKEN as "Authorization: Bearer <token>".'),
+      );
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
   return registry;
 }

@@ -18,21 +18,29 @@ export async function registerWebApp(
 ): Promise<void> {
   const built = fs.existsSync(path.join(webDist, 'index.html'));
   if (built) {
-    await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
-    // Hashed asset names can be cached forever; index.html must always be revalidated.
-    app.get('/assets/*', (request, reply) =>
-      reply
-        .header('Cache-Control', 'public, max-age=31536000, immutable')
-        .sendFile(`assets/${(request.params as { '*': string })['*']}`),
-    );
+    const assets = path.join(webDist, 'assets') + path.sep;
+    await app.register(fastifyStatic, {
+      root: webDist,
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      // Hashed asset names can be cached forever; index.html (asked for by name too) and the
+      // other unhashed files must be revalidated. Set once the file is found, so a 404 never
+      // carries the year-long header.
+      setHeaders: (res, file) =>
+        res.setHeader('Cache-Control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+    // wildcard: false gives each file found at start a route of its own; this one answers the rest.
+    app.get('/assets/*', (request, reply) => reply.sendFile(`assets/${(request.params as { '*': string })['*']}`));
   }
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     const isApi = NOT_SPA_PREFIXES.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
     if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      // A 404 a cache kept would outlive the deploy that adds the file.
       return sendProblem(
-        reply,
+        reply.header('Cache-Control', 'no-store'),
         makeProblem(404, 'NOT_FOUND', `There is no ${request.method} ${url} endpoint. See /docs for the API.`),
       );
     }

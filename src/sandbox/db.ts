@@ -4,8 +4,9 @@
  * on Orchard's migrations. State is deliberately compact (one row per device, a change log
  * of small rows) so that a million devices fit and pages come from indexed range queries.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { preparePrivateSqliteFile } from '../config/paths.js';
+import { openSqliteDatabase, type SqliteDatabase } from '../store/sqlite-driver.js';
 
 export type SandboxDb = SqliteDatabase;
 
@@ -109,8 +110,10 @@ CREATE INDEX IF NOT EXISTS fault_rules_server ON fault_rules (server_id, id);
 `;
 
 export function openSandboxDb(dataDir: string): SandboxDb {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'sandbox.db'));
+  const file = path.join(dataDir, 'sandbox.db');
+  // Server tokens' OAuth secrets live here, as they do in Apple's database.
+  preparePrivateSqliteFile(file);
+  const db = openSqliteDatabase(file);
   try {
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a crash can lose the last transactions but never corrupts; fine for a

@@ -13,6 +13,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { openSandbox } from './context.js';
 import { depRoutes } from './dep-routes.js';
 import { SANDBOX_BODY_LIMIT } from './http-body.js';
+import type { PortalAccess } from './portal-access.js';
 import { portalRoutes } from './portal-routes.js';
 
 export interface SandboxPluginOptions {
@@ -22,6 +23,8 @@ export interface SandboxPluginOptions {
   readonly clock?: () => Date;
   /** The base URL clients reach the host app at, e.g. "http://localhost:8080" (OAuth signs it). */
   readonly publicUrl: string;
+  /** The host app's sign-in, when it has users; without it (standalone) the portal is open. */
+  readonly portalAccess?: PortalAccess;
 }
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (app, options) => {
@@ -40,7 +43,8 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (ap
 
   app.get('/', async (_request, reply) => reply.redirect(`${app.prefix}/abm`));
   await app.register(async (dep) => depRoutes(dep, ctx), { prefix: '/dep' });
-  await app.register(async (portal) => portalRoutes(portal, ctx), { prefix: '/abm' });
+  await app.register(async (portal) => portalRoutes(portal, ctx, options.portalAccess), { prefix: '/abm' });
 };
 
 export type { SandboxContext } from './context.js';
+export type { PortalAccess, PortalVisitor } from './portal-access.js';

@@ -1,12 +1,13 @@
 /**
- * The sandbox's stand-in for Apple Business Manager: one self-contained HTML page (inline CSS
- * and JS, no build step) over the portal API. Wording follows ABM where the seed guide quotes
- * it ("Add MDM Server", "MDM Server Settings", "Choose File", "Save", "Download Token",
- * "Download Server Token"), and every control has an accessible label so browser tests can
- * drive it by role and name.
+ * The sandbox's stand-in for Apple Business Manager: one HTML page over the portal API, its
+ * style and script served beside it as portal.css and portal.js (no build step, and nothing
+ * inline, so a Content-Security-Policy without 'unsafe-inline' admits it). Wording follows
+ * ABM where the seed guide quotes it ("Add MDM Server", "MDM Server Settings", "Choose File",
+ * "Save", "Download Token", "Download Server Token"), and every control has an accessible
+ * label so browser tests can drive it by role and name.
  */
 
-const STYLE = `
+export const PORTAL_STYLE = `
 :root { color-scheme: light; --ink:#1d1d1f; --muted:#6e6e73; --line:#d2d2d7; --bg:#f5f5f7; --card:#fff; --blue:#0071e3; --red:#d70015; }
 * { box-sizing: border-box; }
 body { margin:0; font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color:var(--ink); background:var(--bg); }
@@ -40,9 +41,11 @@ dialog::backdrop { background:rgba(0,0,0,.25); }
 .toggle { flex-direction:row; align-items:center; gap:8px; font-size:14px; color:var(--ink); }
 `;
 
-const SCRIPT = `
+export const PORTAL_SCRIPT = `
 const base = location.pathname.replace(/\\/+$/, '') + '/api';
 const $ = (id) => document.getElementById(id);
+// Mounted in Orchard the page comes with the signed-in user's CSRF token; standalone it has none.
+const csrf = document.querySelector('meta[name="csrf-token"]');
 let servers = [];
 let listAfter = '';
 let listHistory = [];
@@ -55,6 +58,7 @@ function say(message, isError) {
 
 async function api(method, path, body) {
   const init = { method, headers: {} };
+  if (csrf) init.headers[csrf.dataset.header] = csrf.content;
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) { init.body = JSON.stringify(body); init.headers['content-type'] = 'application/json'; }
   const response = await fetch(base + path, init);
@@ -334,19 +338,51 @@ const BODY = `
 </dialog>
 `;
 
-const PAGE = `<!doctype html>
+export interface PortalPageOptions {
+  /** Where the page is served, e.g. "/sandbox/abm"; portal.css and portal.js live under it. */
+  readonly base: string;
+  /** When the host app has users: the token its session needs on writes, and the header to send it in. */
+  readonly csrf?: { readonly header: string; readonly token: string };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function htmlDocument(base: string, head: string, body: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Apple Business Manager (Orchard sandbox)</title>
-<style>${STYLE}</style>
+${head}<title>Apple Business Manager (Orchard sandbox)</title>
+<link rel="stylesheet" href="${escapeHtml(base)}/portal.css">
 </head>
-<body>${BODY}<script>${SCRIPT}</script>
-</body>
+<body>${body}</body>
 </html>
 `;
+}
 
-export function portalPage(): string {
-  return PAGE;
+export function portalPage(options: PortalPageOptions): string {
+  const csrf =
+    options.csrf === undefined
+      ? ''
+      : `<meta name="csrf-token" data-header="${escapeHtml(options.csrf.header)}" content="${escapeHtml(options.csrf.token)}">\n`;
+  return htmlDocument(options.base, csrf, `${BODY}<script src="${escapeHtml(options.base)}/portal.js"></script>\n`);
+}
+
+/** What a browser that is not signed in to the host app sees instead of the portal. */
+export function signInPage(base: string, signInUrl: string): string {
+  return htmlDocument(
+    base,
+    '',
+    `
+<header><h1>Apple Business Manager</h1><span>Orchard sandbox — simulated, no Apple account involved</span></header>
+<main>
+  <section aria-labelledby="sign-in-title">
+    <h2 id="sign-in-title">Sign in to Orchard first</h2>
+    <p>This sandbox is part of Orchard and only answers Orchard's signed-in users.
+    <a href="${escapeHtml(signInUrl)}">Sign in to Orchard</a>, then open this page again.</p>
+  </section>
+</main>
+`,
+  );
 }

@@ -18,7 +18,8 @@ import {
 import type { DeviceRecord } from './devices.js';
 import { FaultRuleError, parseFaultRules } from './faults.js';
 import { BodyError, bodyText, isMultipart, jsonBody, multipartParts } from './http-body.js';
-import { portalPage } from './portal-page.js';
+import type { PortalAccess } from './portal-access.js';
+import { PORTAL_SCRIPT, PORTAL_STYLE, portalPage, signInPage } from './portal-page.js';
 import { DuplicateServerNameError, type ServerSummary } from './servers.js';
 import {
   CertificateUploadError,
@@ -46,7 +47,8 @@ const bad = (code: string, message: string) => new PortalError(400, code, messag
 const serverNotFound = (id: string) =>
   new PortalError(404, 'MDM_SERVER_NOT_FOUND', `There is no MDM server with id ${id}.`);
 
-export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext): Promise<void> {
+/** Without `access` (the standalone sandbox) everyone may use the portal. */
+export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, access?: PortalAccess): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof PortalError)
       return reply.code(error.status).send({ code: error.code, message: error.message });
@@ -71,9 +73,34 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext): P
     }),
   );
 
-  const page = (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(portalPage());
+  const base = app.prefix;
+  const page = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    if (access === undefined) return reply.send(portalPage({ base }));
+    const visitor = await access.identify(request);
+    if (visitor.kind === 'refused') return reply.code(401).send(signInPage(base, access.signInUrl));
+    return reply.send(portalPage({ base, csrf: visitor.csrf }));
+  };
   app.get('/', page);
+  // Beside the page, not inline in it, so the host's Content-Security-Policy needs no exception.
+  app.get('/portal.js', (_request, reply) =>
+    reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(PORTAL_SCRIPT),
+  );
+  app.get('/portal.css', (_request, reply) =>
+    reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(PORTAL_STYLE),
+  );
+
+  if (access !== undefined) {
+    // Every portal route but the page and its two files answers signed-in visitors only:
+    // routes added later are covered without anyone remembering to.
+    const open = new Set(['', '/', '/portal.js', '/portal.css'].map((path) => `${base}${path}`));
+    app.addHook('onRequest', async (request) => {
+      const route = request.routeOptions.url;
+      if (route === undefined || open.has(route)) return;
+      const visitor = await access.identify(request);
+      if (visitor.kind === 'refused') throw new PortalError(visitor.status, visitor.code, visitor.message);
+    });
+  }
 
   const server = (request: FastifyRequest) => {
     const { id } = request.params as { id: string };

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
+import { preparePrivateSqliteFile } from '../config/paths.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './schema.js';
@@ -31,7 +30,8 @@ export function openDb(config: DatabaseConfig, options: OpenOptions = {}): Db {
 }
 
 function openSqlite(file: string): Kysely<Database> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The file holds sealed secrets, password hashes and sessions: nobody else's business.
+  if (file !== ':memory:') preparePrivateSqliteFile(file);
   const database = openSqliteDatabase(file);
   // WAL lets readers proceed while a writer commits; busy_timeout makes a second process
   // (the CLI next to a running server) wait for the lock instead of failing at once.

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInAsAdmin } from '../helpers/browser.js';
 import { ROOT, freePort } from '../helpers/cli.js';
-import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
+import { TEST_API_KEY, startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { browserSkipReason } from '../helpers/services.js';
 
 const WEB_DIST = path.join(ROOT, 'web', 'dist');
@@ -22,7 +22,8 @@ describe('Devices view and Sync now in Chromium', { skip: browserSkipReason() },
   const sandbox = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${base}/sandbox/abm/api${url}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      // The portal inside Orchard answers signed-in users and API keys only.
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     assert.ok(res.ok, `${method} ${url}: ${res.status}`);
@@ -42,7 +43,11 @@ describe('Devices view and Sync now in Chromium', { skip: browserSkipReason() },
     const publicKeyPem = (await t.api('GET', `/api/v1/abm-tokens/${token.id}/public-key`)).body;
     serverId = String((await sandbox('POST', '/mdm-servers', { name: 'Globex Server', publicKeyPem }))['id']);
     const file = Buffer.from(
-      await (await fetch(`${base}/sandbox/abm/api/mdm-servers/${serverId}/token`)).arrayBuffer(),
+      await (
+        await fetch(`${base}/sandbox/abm/api/mdm-servers/${serverId}/token`, {
+          headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        })
+      ).arrayBuffer(),
     );
     const uploaded = await t.api('PUT', `/api/v1/abm-tokens/${token.id}/token`, file, {
       'content-type': 'application/octet-stream',

@@ -13,10 +13,11 @@ describe('ABM token upload against the sandbox in the same server', () => {
       ...init,
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...init.headers },
     });
+  // The portal inside Orchard answers signed-in users and API keys only.
   const sandbox = (path: string, body?: unknown) =>
     fetch(`${base}/sandbox/abm/api${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 

@@ -52,8 +52,12 @@ export async function startSyncOrchard(
         authorization: `Bearer ${TEST_API_KEY}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       }),
+    // The portal inside Orchard answers signed-in users and API keys only.
     portal: (method, url, body) =>
-      inject(method, `/sandbox/abm/api${url}`, body, body === undefined ? {} : { 'content-type': 'application/json' }),
+      inject(method, `/sandbox/abm/api${url}`, body, {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      }),
     close: async () => {
       await app.close();
       await orchard.close();
@@ -80,7 +84,7 @@ export async function connectToken(
   const token = json(await h.api('POST', '/api/v1/abm-tokens', { customerId, siteId }), 201);
   const publicKeyPem = (await h.api('GET', `/api/v1/abm-tokens/${token['id']}/public-key`)).body;
   const server = json(await h.portal('POST', '/mdm-servers', { name: serverName, publicKeyPem }), 201);
-  const file = await h.app.inject({ method: 'GET', url: `/sandbox/abm/api/mdm-servers/${server['id']}/token` });
+  const file = await h.portal('GET', `/mdm-servers/${server['id']}/token`);
   const uploaded = await h.app.inject({
     method: 'PUT',
     url: `/api/v1/abm-tokens/${token['id']}/token`,

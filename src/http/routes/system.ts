@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config/config.js';
 import { errors } from '../schemas.js';
 
 export interface SystemInfo {
   readonly sandbox: boolean;
+  /** The web app warns everyone when the sandbox is on in production. */
+  readonly mode: Config['mode'];
   readonly appleBusinessManagerUrl: string;
   readonly version: string;
 }
@@ -14,9 +17,15 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ info: SystemInfo }> = asy
     {
       schema: {
         tags: ['Operations'],
-        summary: 'What this Orchard is: version, sandbox mode, and where Apple Business Manager is',
+        summary:
+          'What this Orchard is: version, development or production, sandbox mode, and where Apple Business Manager is',
         response: {
-          200: Type.Object({ sandbox: Type.Boolean(), appleBusinessManagerUrl: Type.String(), version: Type.String() }),
+          200: Type.Object({
+            sandbox: Type.Boolean(),
+            mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
+            appleBusinessManagerUrl: Type.String(),
+            version: Type.String(),
+          }),
           ...errors(),
         },
       },

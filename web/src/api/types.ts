@@ -46,6 +46,8 @@ export interface ProblemDetails {
 export interface SystemInfo {
   /** True when Orchard talks to its built-in Apple sandbox instead of Apple. */
   sandbox: boolean;
+  /** A production Orchard with the sandbox on shows a warning banner on every page. */
+  mode: 'development' | 'production';
   /** Where technicians sign in to Apple Business Manager (the sandbox ABM page in sandbox mode). */
   appleBusinessManagerUrl: string;
   version: string;

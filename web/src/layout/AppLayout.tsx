@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { Logo } from '../components/Logo';
 import { MainNav } from './MainNav';
+import { SandboxBanner } from './SandboxBanner';
 import { UserMenu } from './UserMenu';
 
 export function AppLayout() {
@@ -40,6 +41,7 @@ export function AppLayout() {
         <MainNav />
       </AppShell.Navbar>
       <AppShell.Main bg="gray.0">
+        <SandboxBanner />
         <Outlet />
       </AppShell.Main>
     </AppShell>
