@@ -57,8 +57,38 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ ORCHARD_PUBLIC_URL: 'https://msp.example.com/orchard/' }).publicBaseUrl, 'https://msp.example.com/orchard');
   });
 
-  test('DATABASE_URL postgres:// selects PostgreSQL', () => {
+  test('DATABASE_URL postgres:// selects PostgreSQL, with 5 s to connect and 30 s per statement', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db.internal:5432/orchard' });
-    assert.deepEqual(config.database, { engine: 'postgres', url: 'postgres://u@db.internal:5432/orchard' });
+    assert.deepEqual(config.database, {
+      engine: 'postgres',
+      url: 'postgres://u@db.internal:5432/orchard',
+      timeouts: { connectMs: 5000, statementMs: 30_000 },
+    });
+  });
+
+  test('database and HTTP timeouts come from the environment in whole seconds, and bad ones name their variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db.internal:5432/orchard',
+      ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '2',
+      ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS: '120',
+      ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS: '300',
+      ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS: '20',
+      ORCHARD_HTTP_BODY_TIMEOUT_SECONDS: '45',
+      ORCHARD_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '65',
+    });
+    assert.deepEqual(config.database.engine === 'postgres' ? config.database.timeouts : undefined, {
+      connectMs: 2000,
+      statementMs: 120_000,
+    });
+    assert.deepEqual(config.http, { requestMs: 300_000, headersMs: 20_000, bodyIdleMs: 45_000, keepAliveMs: 65_000 });
+    assert.deepEqual(loadConfig({}).http, { requestMs: 60_000, headersMs: 15_000, bodyIdleMs: 30_000, keepAliveMs: 10_000 });
+    const pg = { DATABASE_URL: 'postgres://u@db/orchard' };
+    assert.match(problemWith({ ...pg, ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '0' }), /^ORCHARD_DB_CONNECT_TIMEOUT_SECONDS must be a whole number of seconds from 1/);
+    assert.match(problemWith({ ...pg, ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS: '1.5' }), /^ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS must be a whole number/);
+    assert.match(problemWith({ ORCHARD_HTTP_BODY_TIMEOUT_SECONDS: 'soon' }), /^ORCHARD_HTTP_BODY_TIMEOUT_SECONDS must be a whole number/);
+    assert.match(
+      problemWith({ ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS: '10', ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS: '15' }),
+      /^ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS must not be longer than ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS \(10\)/,
+    );
   });
 });

@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import { SecretStore } from '../domain/secrets.js';
 import { loadKeyring, type KeyringSource } from '../security/master-key.js';
 import { SecretBox } from '../security/secret-box.js';
-import { migrateToLatest, openDb, type Db, type OpenOptions } from '../store/db.js';
+import { migrate, openDb, type Db, type OpenOptions } from '../store/db.js';
 import { repositoriesOf, transactorOf } from '../store/repositories/index.js';
 import { AbmTokenService, type AppleAccountGateway } from '../domain/abm-tokens.js';
 import { DeviceService } from '../domain/devices.js';
@@ -57,13 +57,8 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     dataDir: config.dataDir,
     allowGenerate: config.mode === 'development',
   });
+  if (options.migrate !== false) await migrate(config.database, options.db);
   const db = openDb(config.database, options.db);
-  try {
-    if (options.migrate !== false) await migrateToLatest(db);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
   const repositories = repositoriesOf(db.kysely);
   const secrets = new SecretStore(repositories.secrets, new SecretBox(keyring), clock);
   const depBaseUrl = config.sandbox

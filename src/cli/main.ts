@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import { MasterKeyConfigError } from '../security/master-key.js';
 import { MigrationError } from '../store/db.js';
 import { apiKeyCommands } from './api-keys.js';
+import { describeDatabaseFailure } from './database.js';
 import { masterKeyCommands } from './master-key.js';
 import { migrateCommand } from './migrate.js';
 import { sandboxCommand } from './sandbox.js';
@@ -42,6 +43,8 @@ program
  * keeps its stack.
  */
 function explain(error: unknown): string | undefined {
+  const database = describeDatabaseFailure(error);
+  if (database !== undefined) return database;
   if (error instanceof ConfigError || error instanceof MasterKeyConfigError || error instanceof MigrationError) {
     return error.message;
   }

@@ -1,11 +1,12 @@
-import { bootstrap, openOrchard } from '../app/orchard.js';
+import { bootstrap } from '../app/orchard.js';
 import { DEV_ADMIN, loadConfig } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { TokenHealthMonitor } from '../jobs/token-health.js';
+import { openWhenDatabaseAnswers } from './database.js';
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
-  const orchard = await openOrchard(config);
+  const orchard = await openWhenDatabaseAnswers(config, (line) => process.stderr.write(`orchard: ${line}\n`));
   const app = await buildApp(orchard);
   const log = app.log;
 

@@ -28,6 +28,22 @@ export interface Config {
   readonly sync: SyncConfig;
   /** ORCHARD_METRICS_TOKEN: the bearer token Prometheus sends for /metrics. */
   readonly metricsToken?: string;
+  readonly http: HttpTimeouts;
+}
+
+/**
+ * How long a client may take to send a request, and keep an idle connection, before Orchard
+ * closes it: without them a client that sends half a body holds its connection for good.
+ */
+export interface HttpTimeouts {
+  /** The whole request, headers and body, must arrive within (ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS, default 60). */
+  readonly requestMs: number;
+  /** The headers must arrive within (ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS, default 15). */
+  readonly headersMs: number;
+  /** A body that stops arriving for this long is dropped (ORCHARD_HTTP_BODY_TIMEOUT_SECONDS, default 30). */
+  readonly bodyIdleMs: number;
+  /** An idle kept-alive connection is closed after (ORCHARD_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS, default 10). */
+  readonly keepAliveMs: number;
 }
 
 export interface SyncConfig {
@@ -42,7 +58,16 @@ export interface SyncConfig {
 }
 
 export type DatabaseConfig =
-  { readonly engine: 'sqlite'; readonly file: string } | { readonly engine: 'postgres'; readonly url: string };
+  | { readonly engine: 'sqlite'; readonly file: string }
+  | { readonly engine: 'postgres'; readonly url: string; readonly timeouts: PostgresTimeouts };
+
+/** So that a database that is down, partitioned or stuck answers 503 in seconds, not minutes. */
+export interface PostgresTimeouts {
+  /** Opening a connection, or waiting for a free one (ORCHARD_DB_CONNECT_TIMEOUT_SECONDS, default 5). */
+  readonly connectMs: number;
+  /** One statement; migrations run without it (ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS, default 30). */
+  readonly statementMs: number;
+}
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -106,7 +131,11 @@ function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
   if (raw === undefined) return { engine: 'sqlite', file: path.join(dataDir, 'orchard.db') };
   if (/^postgres(ql)?:\/\//.test(raw)) {
     parseUrl('DATABASE_URL', raw, ['postgres:', 'postgresql:']);
-    return { engine: 'postgres', url: raw };
+    const timeouts = {
+      connectMs: parseWhole(env, 'ORCHARD_DB_CONNECT_TIMEOUT_SECONDS', 5, 1, 300, ' of seconds') * 1000,
+      statementMs: parseWhole(env, 'ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS', 30, 1, 3600, ' of seconds') * 1000,
+    };
+    return { engine: 'postgres', url: raw, timeouts };
   }
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
@@ -115,6 +144,25 @@ function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
     return { engine: 'sqlite', file: path.resolve(file) };
   }
   throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (or unset for SQLite in ORCHARD_DATA_DIR)');
+}
+
+function parseHttpTimeouts(env: Env): HttpTimeouts {
+  const seconds = (name: string, fallback: number) => parseWhole(env, name, fallback, 1, 3600, ' of seconds') * 1000;
+  const requestMs = seconds('ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS', 60);
+  const headersMs = seconds('ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS', 15);
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (headersMs > requestMs) {
+    throw new ConfigError(
+      'ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS',
+      `must not be longer than ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS (${requestMs / 1000})`,
+    );
+  }
+  return {
+    requestMs,
+    headersMs,
+    bodyIdleMs: seconds('ORCHARD_HTTP_BODY_TIMEOUT_SECONDS', 30),
+    keepAliveMs: seconds('ORCHARD_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 10),
+  };
 }
 
 export const DEV_ADMIN = { email: 'admin@orchard.local', password: 'orchard-admin' } as const;
@@ -217,6 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: parseWhole(env, 'ORCHARD_SYNC_CONCURRENCY', 4, 1, 64, ''),
       pageSize: parseWhole(env, 'ORCHARD_SYNC_PAGE_SIZE', 1000, 1, 1000, ''),
     },
+    http: parseHttpTimeouts(env),
     metricsToken,
   };
 }

@@ -19,6 +19,7 @@ import { systemRoutes } from './routes/system.js';
 import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
+import { registerBodyIdleTimeout } from './timeouts.js';
 import { registerWebApp } from './web.js';
 import { sandboxPlugin } from '../sandbox/index.js';
 import { orchardUsersOnly } from './sandbox-access.js';
@@ -51,11 +52,22 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     trustProxy: config.mode === 'production',
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // A client that sends its request slowly or stops halfway, or idles on a kept-alive
+    // connection, loses the connection instead of holding it (and a socket) for good.
+    requestTimeout: config.http.requestMs,
+    keepAliveTimeout: config.http.keepAliveMs,
+    http: {
+      headersTimeout: config.http.headersMs,
+      // How often Node looks for requests past those timeouts (its default is 30 s): a quarter
+      // of the shortest cuts a stalled client off within 1.25 times its timeout.
+      connectionsCheckingInterval: Math.min(config.http.headersMs, config.http.requestMs) / 4,
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // First, so that every response below, errors and 404s included, carries the headers.
   await registerSecurityHeaders(app, { https: config.publicUrl.protocol === 'https:' });
   app.setErrorHandler(errorHandler);
+  registerBodyIdleTimeout(app, config.http.bodyIdleMs);
   app.setValidatorCompiler(validatorCompiler());
   // The API speaks JSON. Routes that take files (token upload) add their own parser in their scope.
   app.removeContentTypeParser('text/plain');

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, RateLimitedError, type ErrorKind } from '../domain/errors.js';
+import { unavailabilityOf, type Unavailability } from '../store/errors.js';
 
 /** RFC 9457 problem details, with Orchard's stable `code` as an extension member. */
 export interface Problem {
@@ -87,19 +88,36 @@ function fromFastifyError(error: FastifyError): Problem | undefined {
   return undefined;
 }
 
+/** What happened to the database and what to do about it, one sentence pair per reason. */
+const UNAVAILABLE_DETAIL: Record<Unavailability, string> = {
+  unreachable:
+    'Orchard cannot reach its database right now. Try again in a minute; if it persists, ask your administrator to check that the database server is running and reachable.',
+  timeout:
+    'Orchard’s database did not answer in time. Try again in a minute; if it persists, ask your administrator to check the database server’s load and the network to it.',
+  connection_lost:
+    'Orchard lost its connection to the database (the server restarted or closed it). Try again: Orchard reconnects by itself.',
+  missing_database:
+    'The database Orchard is configured to use does not exist. Ask your administrator to create it or correct DATABASE_URL.',
+  missing_tables:
+    'Orchard’s tables are missing from its database (dropped or replaced while Orchard was running). Ask your administrator to restore the database from a backup, or to run `orchard migrate` to start over empty.',
+  credentials_refused:
+    'The database refused Orchard’s credentials. Ask your administrator to check the user and password in DATABASE_URL.',
+  busy: 'Orchard’s database is busy (locked or out of connections). Try again in a moment.',
+  out_of_resources:
+    'Orchard’s database is out of disk space or memory. Ask your administrator to free some on the database server, then try again.',
+};
+
 /**
- * Connection-level failures (refused, reset, timed out; PostgreSQL's 08xxx and admin
- * shutdown 57P0x; a locked SQLite file): the request could not be served, which is a 503 the
- * client may retry, not a bug to report.
+ * A failure of the database itself (unreachable, too slow, gone, dropped) is a 503 the client
+ * may retry, not a bug to report; undefined for any other error.
  */
-function isDatabaseUnreachable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return false;
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code) ||
-    /^08\d{3}$/.test(code) ||
-    /^57P0[1-3]$/.test(code)
-  );
+export function databaseProblem(
+  error: unknown,
+  extensions: Readonly<Record<string, unknown>> = {},
+): Problem | undefined {
+  const reason = unavailabilityOf(error);
+  if (reason === undefined) return undefined;
+  return makeProblem(503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_DETAIL[reason], extensions);
 }
 
 /** Fastify's error handler: every error leaves as problem+json; unexpected ones are logged and told apart by request id. */
@@ -110,19 +128,10 @@ export function errorHandler(error: Error, request: FastifyRequest, reply: Fasti
   }
   const known = fromFastifyError(error as FastifyError);
   if (known !== undefined) return sendProblem(reply, known);
-  if (isDatabaseUnreachable(error)) {
-    request.log.error({ err: error }, 'database unreachable');
-    return sendProblem(
-      reply,
-      makeProblem(
-        503,
-        'DATABASE_UNAVAILABLE',
-        'Orchard cannot reach its database right now. Try again in a minute; if it persists, ask your administrator to check the database server.',
-        {
-          requestId: request.id,
-        },
-      ),
-    );
+  const unavailable = databaseProblem(error, { requestId: request.id });
+  if (unavailable !== undefined) {
+    request.log.error({ err: error }, 'database unavailable');
+    return sendProblem(reply, unavailable);
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(
