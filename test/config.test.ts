@@ -91,4 +91,39 @@ describe('configuration from the environment', () => {
       /^ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS must not be longer than ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS \(10\)/,
     );
   });
+
+  test('ORCHARD_TRUST_PROXY: unset trusts no proxy; a hop count or proxy addresses; never every hop', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(
+      loadConfig({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY, ORCHARD_PUBLIC_URL: 'https://mdm.example.com' })
+        .trustProxy,
+      false,
+      'production too',
+    );
+    assert.equal(loadConfig({ ORCHARD_TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ ORCHARD_TRUST_PROXY: '0' }).trustProxy, false);
+    assert.equal(loadConfig({ ORCHARD_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ ORCHARD_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,fd00::/8, ::1, loopback' }).trustProxy, [
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ]);
+    assert.match(problemWith({ ORCHARD_TRUST_PROXY: 'true' }), /^ORCHARD_TRUST_PROXY must name the proxies to trust/);
+    assert.match(problemWith({ ORCHARD_TRUST_PROXY: '0.0.0.0/0' }), /^ORCHARD_TRUST_PROXY .*would trust every address/);
+    assert.match(
+      problemWith({ ORCHARD_TRUST_PROXY: '10.0.0.1,proxy.internal' }),
+      /^ORCHARD_TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of proxy IPs\/CIDRs .*"proxy.internal" is not an IP address/,
+    );
+    assert.match(
+      problemWith({ ORCHARD_TRUST_PROXY: '10.0.0.0/33' }),
+      /^ORCHARD_TRUST_PROXY .*prefix length from 1 to 32/,
+    );
+    assert.match(problemWith({ ORCHARD_TRUST_PROXY: '10.0.0.1,' }), /^ORCHARD_TRUST_PROXY .*"" is not an IP address/);
+    assert.match(
+      problemWith({ ORCHARD_TRUST_PROXY: '99' }),
+      /^ORCHARD_TRUST_PROXY must be a number of proxy hops from 1 to 32/,
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /**
@@ -23,6 +24,11 @@ export interface Config {
     readonly apiKey?: string;
   };
   readonly logLevel: string;
+  /**
+   * Which proxies' X-Forwarded-For/-Proto to believe (ORCHARD_TRUST_PROXY): false for none
+   * (the socket address is the client), a number of proxy hops, or the proxies' addresses.
+   */
+  readonly trustProxy: TrustProxy;
   /** How often each connected ABM token is checked with Apple. */
   readonly tokenCheckIntervalMs: number;
   readonly sync: SyncConfig;
@@ -56,6 +62,8 @@ export interface SyncConfig {
   /** Devices per DEP page (ORCHARD_SYNC_PAGE_SIZE, default and Apple's maximum 1000). */
   readonly pageSize: number;
 }
+
+export type TrustProxy = false | number | readonly string[];
 
 export type DatabaseConfig =
   | { readonly engine: 'sqlite'; readonly file: string }
@@ -144,6 +152,53 @@ function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
     return { engine: 'sqlite', file: path.resolve(file) };
   }
   throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (or unset for SQLite in ORCHARD_DATA_DIR)');
+}
+
+// proxy-addr's names for the private ranges, accepted as Fastify accepts them.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Never `true` (or a range holding every address): trusting every hop makes the client
+ * address the leftmost X-Forwarded-For entry, which the client writes itself, and a
+ * sign-in throttle keyed by it is evaded by changing the header.
+ */
+function parseTrustProxy(env: Env): TrustProxy {
+  const name = 'ORCHARD_TRUST_PROXY';
+  const raw = read(env, name);
+  if (raw === undefined || ['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) > 32) throw new ConfigError(name, `must be a number of proxy hops from 1 to 32 (got "${raw}")`);
+    return Number(raw);
+  }
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
+    throw new ConfigError(
+      name,
+      `must name the proxies to trust, not "${raw}": trusting every hop would let clients pick their address in X-Forwarded-For; give the number of proxy hops (e.g. 1) or the proxies' addresses`,
+    );
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const problem = proxyEntryProblem(entry);
+    if (problem !== undefined) {
+      throw new ConfigError(
+        name,
+        `must be false, a number of proxy hops, or a comma-separated list of proxy IPs/CIDRs (got "${raw}": ${problem})`,
+      );
+    }
+  }
+  return entries;
+}
+
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_RANGE_NAMES.includes(entry)) return undefined;
+  const [address = '', prefix, ...extra] = entry.split('/');
+  const version = net.isIP(address);
+  if (version === 0 || extra.length > 0) return `"${entry}" is not an IP address or CIDR`;
+  if (prefix === undefined) return undefined;
+  const bits = version === 4 ? 32 : 128;
+  if (!/^\d+$/.test(prefix) || Number(prefix) > bits) return `"${entry}" needs a prefix length from 1 to ${bits}`;
+  if (Number(prefix) === 0) return `"${entry}" would trust every address`;
+  return undefined;
 }
 
 function parseHttpTimeouts(env: Env): HttpTimeouts {
@@ -258,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
       ...(apiKey === undefined ? {} : { apiKey }),
     },
     logLevel,
+    trustProxy: parseTrustProxy(env),
     tokenCheckIntervalMs: Number(checkMinutes) * 60_000,
     sync: {
       intervalMs: parseWhole(env, 'ORCHARD_SYNC_INTERVAL_MINUTES', 5, 1, 1440, ' of minutes') * 60_000,

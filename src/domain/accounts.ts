@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateApiKey, generateSessionToken, hashOpaqueToken } from '../security/opaque-token.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../security/password.js';
 import type { ApiKey, ApiKeyRepository } from '../store/repositories/api-keys.js';
-import type { LoginThrottleRepository } from '../store/repositories/login-throttle.js';
+import type { LoginThrottleRepository, ThrottleRule, ThrottleState } from '../store/repositories/login-throttle.js';
 import type { SessionRepository } from '../store/repositories/sessions.js';
 import type { User, UserRepository } from '../store/repositories/users.js';
 import type { Role } from '../store/schema.js';
@@ -15,9 +15,80 @@ export type { ApiKey, User };
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** Sliding expiry is written at most this often, not on every request. */
 const SESSION_EXTEND_AFTER_MS = 5 * 60 * 1000;
-const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
-const THROTTLE_MAX_FAILURES = 10;
-const THROTTLE_LOCK_MS = 15 * 60 * 1000;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+interface ThrottlePolicy {
+  /** Wrong passwords that lock; the attempt that reaches the number is still checked. */
+  readonly maxFailures: number;
+  /** Failures that never reach a lock are forgotten this long after the first of them. */
+  readonly windowMs: number;
+  /** How long the first lock lasts, then the one after each wrong password once a lock ran out; the last repeats. */
+  readonly lockMs: readonly [number, ...number[]];
+  /** After a lock, the count is forgotten once this long has passed since it ran out with no new failure. */
+  readonly forgetAfterMs: number;
+}
+
+/**
+ * Sign-in throttling has two layers, checked in this order before the password is:
+ *
+ * - One account from one client address: 10 wrong passwords within 15 minutes lock that
+ *   address out of that account for 15 minutes; each wrong password after a lock runs out
+ *   locks it again for twice as long (30 min, 1 h, … 24 h) until a day passes without one.
+ *   Someone mistyping never gets there; a guesser at one address gets about 17 tries the
+ *   first day and one a day after. The address is part of the key so that an attacker
+ *   locks out only their own address, never the real user signing in from theirs.
+ * - One account from all addresses together: 100 wrong passwords within an hour lock the
+ *   account everywhere for 5 minutes, doubling up to an hour. That is ten addresses' worth
+ *   of the first layer, so only spraying from many addresses reaches it. It locks the real
+ *   user out too, so it starts short and stops at an hour: it bounds a botnet's guessing
+ *   (about 100 an hour, then one per lock) while bounding what the botnet can deny.
+ *
+ * An attempt refused by the first layer is not counted by the second, or an attacker
+ * hammering their locked address would lock the account for everyone.
+ */
+const PER_ADDRESS: ThrottlePolicy = {
+  maxFailures: 10,
+  windowMs: 15 * MINUTE_MS,
+  lockMs: doubling(15 * MINUTE_MS, 24 * HOUR_MS),
+  forgetAfterMs: 24 * HOUR_MS,
+};
+const PER_ACCOUNT: ThrottlePolicy = {
+  maxFailures: 100,
+  windowMs: HOUR_MS,
+  lockMs: doubling(5 * MINUTE_MS, HOUR_MS),
+  forgetAfterMs: 24 * HOUR_MS,
+};
+
+function doubling(firstMs: number, maxMs: number): [number, ...number[]] {
+  let ms = Math.min(firstMs, maxMs);
+  const steps: [number, ...number[]] = [ms];
+  while (ms < maxMs) {
+    ms = Math.min(ms * 2, maxMs);
+    steps.push(ms);
+  }
+  return steps;
+}
+
+function ruleAt(policy: ThrottlePolicy, now: Date): ThrottleRule {
+  const at = (ms: number): string => new Date(now.getTime() + ms).toISOString();
+  const [first, ...rest] = policy.lockMs;
+  return {
+    now: now.toISOString(),
+    maxFailures: policy.maxFailures,
+    windowStartedBefore: at(-policy.windowMs),
+    lockEndedBefore: at(-policy.forgetAfterMs),
+    lockUntil: [at(first), ...rest.map(at)],
+  };
+}
+
+/** The throttle rows one sign-in attempt counts against (exported for tests that read them). */
+export function throttleSubjects(email: string, clientAddress: string): { fromAddress: string; account: string } {
+  const account = `email:${emailKey(email)}`;
+  // An address never contains a space, so the pair cannot collide with another pair.
+  return { fromAddress: `ip:${clientAddress} ${account}`, account };
+}
 
 export function emailKey(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
@@ -87,26 +158,37 @@ export class AccountService {
   }
 
   /**
-   * Password sign-in. Failures are counted per email and per client address; past the
-   * limit both are refused for a while, whether or not the password is then right, so
-   * guessing gains nothing from timing or from distributing across instances.
+   * Password sign-in. Each attempt is counted before its password is checked (see
+   * PER_ADDRESS and PER_ACCOUNT), so that attempts running at the same time cannot all slip
+   * in under the limit while the slow hash is computed; past the limit the answer is 429
+   * whether or not the password is right, so guessing gains nothing from it.
    */
   async signIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
-    const subjects = [`email:${emailKey(email)}`, `ip:${clientAddress}`];
     const now = this.clock.now();
-    for (const subject of subjects) await this.refuseIfLocked(subject, now);
+    const subjects = throttleSubjects(email, clientAddress);
+    const accountRule = ruleAt(PER_ACCOUNT, now);
+    await this.reserveAttempt(
+      [
+        { subject: subjects.fromAddress, rule: ruleAt(PER_ADDRESS, now) },
+        { subject: subjects.account, rule: accountRule },
+      ],
+      now,
+    );
 
     const user = await this.users.findByEmailKey(emailKey(email));
     // Verify against a real hash even for an unknown email, so response time does not reveal which emails exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
     if (user === undefined || !ok) {
-      for (const subject of subjects) await this.recordFailure(subject, now);
+      // The reserved attempts stay counted: they are the recorded failures.
       throw new UnauthenticatedError(
         'INVALID_CREDENTIALS',
         'The email or password is not right. Check both and try again.',
       );
     }
-    await this.throttle.clear(subjects[0] as string);
+    // The right password from this address forgives its mistakes there; failures from other
+    // addresses still count against the account.
+    await this.throttle.clear(subjects.fromAddress);
+    await this.throttle.release(subjects.account, accountRule);
 
     const sessionToken = generateSessionToken();
     const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS).toISOString();
@@ -207,29 +289,34 @@ export class AccountService {
     return this.sessions.deleteExpired(isoNow(this.clock));
   }
 
-  private async refuseIfLocked(subject: string, now: Date): Promise<void> {
-    const state = await this.throttle.get(subject);
-    if (state?.lockedUntil == null) return;
-    const remainingMs = Date.parse(state.lockedUntil) - now.getTime();
-    if (remainingMs > 0) {
-      const minutes = Math.ceil(remainingMs / 60_000);
-      throw new RateLimitedError(
-        `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an admin to reset your password.`,
-        Math.ceil(remainingMs / 1000),
-      );
+  /** Counts the attempt against each limit in turn, or refuses it with the wait the first full one asks. */
+  private async reserveAttempt(
+    limits: readonly { readonly subject: string; readonly rule: ThrottleRule }[],
+    now: Date,
+  ): Promise<void> {
+    const reserved: (typeof limits)[number][] = [];
+    for (const limit of limits) {
+      const reservation = await this.throttle.reserve(limit.subject, limit.rule);
+      if (!reservation.admitted) {
+        // A refused attempt checks no password, so it is no failure against the limits it passed.
+        for (const done of reserved) await this.throttle.release(done.subject, done.rule);
+        throw tooManyAttempts(reservation.state, now);
+      }
+      reserved.push(limit);
     }
   }
+}
 
-  private async recordFailure(subject: string, now: Date): Promise<void> {
-    const state = await this.throttle.get(subject);
-    const windowOpen = state !== undefined && now.getTime() - Date.parse(state.windowStartedAt) < THROTTLE_WINDOW_MS;
-    const failures = windowOpen ? state.failures + 1 : 1;
-    await this.throttle.put(subject, {
-      failures,
-      windowStartedAt: windowOpen ? state.windowStartedAt : now.toISOString(),
-      lockedUntil: failures >= THROTTLE_MAX_FAILURES ? new Date(now.getTime() + THROTTLE_LOCK_MS).toISOString() : null,
-    });
-  }
+function tooManyAttempts(state: ThrottleState | undefined, now: Date): RateLimitedError {
+  // No lock to read: a sign-in cleared it a moment ago, so trying again at once is fine.
+  const remainingMs = Math.max(1000, state?.lockedUntil == null ? 0 : Date.parse(state.lockedUntil) - now.getTime());
+  const minutes = Math.ceil(remainingMs / MINUTE_MS);
+  const wait =
+    minutes <= 90 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(remainingMs / HOUR_MS)} hours`;
+  return new RateLimitedError(
+    `Too many failed sign-in attempts. Try again in ${wait}, or ask an admin to reset your password.`,
+    Math.ceil(remainingMs / 1000),
+  );
 }
 
 function principalOf(user: User, via: 'session' | 'api_key'): Principal {

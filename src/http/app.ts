@@ -6,9 +6,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Orchard } from '../app/orchard.js';
 import { registerAuth } from './auth.js';
-import { redactPaths } from './logging.js';
+import { childLoggerFactory, redactPaths } from './logging.js';
 import { metricsAccess, registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
+import { fastifyTrustProxy } from './trust-proxy.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { customerRoutes } from './routes/customers.js';
@@ -47,11 +48,14 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     bodyLimit: JSON_BODY_LIMIT,
     // A base URL configured with a trailing slash makes clients ask for //path.
     routerOptions: { ignoreDuplicateSlashes: true },
-    // Behind a load balancer the client address and scheme come from X-Forwarded-*; login
-    // throttling per address depends on it.
-    trustProxy: config.mode === 'production',
-    requestIdHeader: 'x-request-id',
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*, but only
+    // as written by the proxies named in ORCHARD_TRUST_PROXY: login throttling per address
+    // depends on it, and a client can write any X-Forwarded-For it likes.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    // Our own id for every request; a client's X-Request-Id is logged beside it (logging.ts).
+    requestIdHeader: false,
     genReqId: () => randomUUID(),
+    childLoggerFactory,
     // A client that sends its request slowly or stops halfway, or idles on a kept-alive
     // connection, loses the connection instead of holding it (and a socket) for good.
     requestTimeout: config.http.requestMs,

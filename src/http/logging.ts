@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyServerOptions } from 'fastify';
+
 /**
  * Log fields that may hold a credential. Fastify's default request serializer already
  * leaves headers out; these paths guard the places where code logs more than that.
@@ -20,3 +23,27 @@ export const redactPaths = [
   'privateKey',
   '*.privateKey',
 ];
+
+/** Longer client ids are cut: the field is for matching a client's log to ours, not for storage. */
+const CLIENT_REQUEST_ID_MAX = 128;
+
+/**
+ * Orchard always makes its own request id (a client-chosen one could collide with, or pass
+ * for, another request's in our logs); the id a client or proxy sent in X-Request-Id is kept
+ * beside it as `clientRequestId`, so the two logs can still be joined.
+ */
+export function requestLogBindings(
+  bindings: Record<string, unknown>,
+  headers: IncomingHttpHeaders,
+): Record<string, unknown> {
+  const sent = headers['x-request-id'];
+  const clientRequestId = (Array.isArray(sent) ? sent[0] : sent)?.slice(0, CLIENT_REQUEST_ID_MAX);
+  return clientRequestId === undefined ? bindings : { ...bindings, clientRequestId };
+}
+
+export const childLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = (
+  logger,
+  bindings,
+  options,
+  rawReq,
+) => logger.child(requestLogBindings(bindings, rawReq.headers), options);

@@ -145,13 +145,92 @@ for (const { engine, skip } of await engines()) {
       assert.deepEqual(await keys.revoke('k-1', now), [], 'revoking twice revokes nothing');
     });
 
-    test('login throttle: upsert and clear', async () => {
+    test('login throttle: reservations admit up to the limit, lock in the same statement, and back off', async () => {
       const throttle = new KyselyLoginThrottleRepository(k);
-      await throttle.put('email:a', { failures: 1, windowStartedAt: now, lockedUntil: null });
-      await throttle.put('email:a', { failures: 2, windowStartedAt: now, lockedUntil: '2026-06-01T12:15:00.000Z' });
-      assert.deepEqual(await throttle.get('email:a'), { failures: 2, windowStartedAt: now, lockedUntil: '2026-06-01T12:15:00.000Z' });
-      await throttle.clear('email:a');
-      assert.equal(await throttle.get('email:a'), undefined);
+      const at = (minutes: number) => new Date(Date.parse(now) + minutes * 60_000).toISOString();
+      const rule = (minutes: number) => ({
+        now: at(minutes),
+        maxFailures: 3,
+        windowStartedBefore: at(minutes - 15),
+        lockEndedBefore: at(minutes - 24 * 60),
+        lockUntil: [at(minutes + 15), at(minutes + 30)] as [string, string],
+      });
+      const admitted = async (minutes: number) => (await throttle.reserve('pair', rule(minutes))).admitted;
+
+      assert.deepEqual(await throttle.reserve('pair', rule(0)), {
+        admitted: true,
+        state: { failures: 1, windowStartedAt: now, lockedUntil: null },
+      });
+      assert.equal(await admitted(1), true);
+      assert.deepEqual(
+        await throttle.reserve('pair', rule(2)),
+        {
+          admitted: true,
+          state: { failures: 3, windowStartedAt: now, lockedUntil: at(17) },
+        },
+        'the attempt that reaches the limit is let in and sets the lock',
+      );
+      assert.deepEqual(
+        await throttle.reserve('pair', rule(3)),
+        {
+          admitted: false,
+          state: { failures: 3, windowStartedAt: now, lockedUntil: at(17) },
+        },
+        'a refusal changes nothing',
+      );
+      assert.deepEqual(
+        await throttle.reserve('pair', rule(18)),
+        {
+          admitted: true,
+          state: { failures: 4, windowStartedAt: now, lockedUntil: at(48) },
+        },
+        'one more try once the lock runs out, which locks for the next, longer step',
+      );
+      assert.equal(await admitted(49), true);
+      assert.equal((await throttle.get('pair'))?.lockedUntil, at(79), 'the last step repeats');
+
+      await throttle.release('pair', rule(50));
+      assert.deepEqual(await throttle.get('pair'), { failures: 4, windowStartedAt: now, lockedUntil: at(50) });
+      assert.equal(await admitted(51), true, 'a taken-back attempt leaves the run-out lock open for one try');
+      assert.equal(await admitted(52), false);
+
+      assert.equal(await admitted(24 * 60 + 82), true, 'a day after the lock ran out, the run starts over');
+      assert.deepEqual(await throttle.get('pair'), {
+        failures: 1,
+        windowStartedAt: at(24 * 60 + 82),
+        lockedUntil: null,
+      });
+      await throttle.clear('pair');
+      assert.equal(await throttle.get('pair'), undefined);
+
+      await throttle.reserve('window', rule(0));
+      await throttle.reserve('window', rule(1));
+      await throttle.release('window', rule(1));
+      assert.equal((await throttle.get('window'))?.failures, 1, 'release takes back one attempt');
+      await throttle.reserve('window', rule(15));
+      assert.deepEqual(
+        await throttle.get('window'),
+        { failures: 1, windowStartedAt: at(15), lockedUntil: null },
+        'failures that never reached a lock are forgotten a window after the first',
+      );
+    });
+
+    test('login throttle: of 50 concurrent reservations exactly the limit are admitted, none lost', async () => {
+      const throttle = new KyselyLoginThrottleRepository(k);
+      const rule = {
+        now,
+        maxFailures: 10,
+        windowStartedBefore: '2026-06-01T11:45:00.000Z',
+        lockEndedBefore: '2026-05-31T12:00:00.000Z',
+        lockUntil: ['2026-06-01T12:15:00.000Z'] as [string],
+      };
+      const results = await Promise.all(Array.from({ length: 50 }, () => throttle.reserve('busy', rule)));
+      assert.equal(results.filter((r) => r.admitted).length, 10);
+      assert.deepEqual(await throttle.get('busy'), {
+        failures: 10,
+        windowStartedAt: now,
+        lockedUntil: rule.lockUntil[0],
+      });
     });
 
     test('secrets: stored sealed, listed by key id, swapped only if unchanged', async () => {
