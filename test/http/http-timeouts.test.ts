@@ -112,6 +112,33 @@ describe('HTTP timeouts on a listening server', () => {
     assert.match(connection.received(), /^HTTP\/1\.1 408 /);
   });
 
+  test('a connection that never sends a byte is closed after the headers timeout', async () => {
+    const connections = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
+    for (const connection of connections) {
+      assertClosedBetween(await connection.closedAfter, HEADERS_MS - 100, HEADERS_MS + 1000, 'silent connection');
+    }
+  });
+
+  test('a handler slower than every client timeout still answers', async () => {
+    // Authentication waits for this, longer than the body and headers timeouts together.
+    const slowMs = BODY_IDLE_MS + HEADERS_MS + 500;
+    const hook = t.orchard.accounts.authenticateApiKey.bind(t.orchard.accounts);
+    t.orchard.accounts.authenticateApiKey = async (...args) => {
+      await sleep(slowMs);
+      return hook(...args);
+    };
+    try {
+      const connection = await connect(port);
+      connection.socket.write(
+        `GET /api/v1/customers HTTP/1.1\r\nHost: orchard\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.ok(((await connection.closedAfter) ?? 0) >= slowMs);
+      assert.match(connection.received(), /^HTTP\/1\.1 200 /);
+    } finally {
+      t.orchard.accounts.authenticateApiKey = hook;
+    }
+  });
+
   test('an idle kept-alive connection is closed after the keep-alive timeout', async () => {
     const connection = await connect(port);
     connection.socket.write('GET /healthz HTTP/1.1\r\nHost: orchard\r\n\r\n');
