@@ -1,8 +1,12 @@
 import { bootstrap } from '../app/orchard.js';
 import { DEV_ADMIN, loadConfig } from '../config/config.js';
 import { buildApp } from '../http/app.js';
+import { Housekeeping } from '../jobs/housekeeping.js';
 import { TokenHealthMonitor } from '../jobs/token-health.js';
 import { openWhenDatabaseAnswers } from './database.js';
+
+/** Stale sessions and throttle rows are harmless meanwhile; an hour keeps the tables small. */
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +20,7 @@ export async function serveCommand(): Promise<void> {
   }
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
+  const housekeeping = new Housekeeping(orchard.accounts, { intervalMs: HOUSEKEEPING_INTERVAL_MS, log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -27,6 +32,7 @@ export async function serveCommand(): Promise<void> {
     try {
       await app.close();
       await monitor.stop();
+      await housekeeping.stop();
       await orchard.close();
     } finally {
       process.exit(0);
@@ -37,6 +43,7 @@ export async function serveCommand(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   monitor.start();
+  housekeeping.start();
   orchard.sync.start(log);
   const where = config.database.engine === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   log.info(

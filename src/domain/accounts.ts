@@ -61,6 +61,8 @@ const PER_ACCOUNT: ThrottlePolicy = {
   forgetAfterMs: 24 * HOUR_MS,
 };
 
+const THROTTLE_POLICIES = [PER_ADDRESS, PER_ACCOUNT];
+
 function doubling(firstMs: number, maxMs: number): [number, ...number[]] {
   let ms = Math.min(firstMs, maxMs);
   const steps: [number, ...number[]] = [ms];
@@ -285,8 +287,19 @@ export class AccountService {
     return revoked;
   }
 
-  async purgeExpiredSessions(): Promise<number> {
-    return this.sessions.deleteExpired(isoNow(this.clock));
+  /**
+   * Deletes what no longer counts: expired sessions, and sign-in throttle rows every policy
+   * has forgotten (without this, each address that ever mistyped a password stays a row).
+   */
+  async purgeStale(): Promise<{ sessions: number; throttleRows: number }> {
+    const now = this.clock.now().getTime();
+    const longest = (pick: (policy: ThrottlePolicy) => number) => Math.max(...THROTTLE_POLICIES.map(pick));
+    const sessions = await this.sessions.deleteExpired(new Date(now).toISOString());
+    const throttleRows = await this.throttle.deleteForgotten(
+      new Date(now - longest((policy) => policy.windowMs)).toISOString(),
+      new Date(now - longest((policy) => policy.forgetAfterMs)).toISOString(),
+    );
+    return { sessions, throttleRows };
   }
 
   /** Counts the attempt against each limit in turn, or refuses it with the wait the first full one asks. */

@@ -144,5 +144,40 @@ for (const { engine, skip } of await engines()) {
       clock.advance(6 * 60_000);
       assert.equal((await login(direct, email, PASSWORD, '192.0.2.40')).statusCode, 200);
     });
+
+    test('housekeeping deletes throttle rows every policy has forgotten and expired sessions, and keeps what still counts', async () => {
+      const own = new ManualClock();
+      const t = await startTestOrchard(engine, { clock: own });
+      try {
+        const email = await newUser(t);
+        const mistyped = throttleSubjects(email, '192.0.2.50');
+        const locked = throttleSubjects(email, '198.51.100.60');
+        for (let i = 0; i < 2; i++) assert.equal((await login(t, email, WRONG, '192.0.2.50')).statusCode, 401);
+        for (let i = 0; i < 10; i++) assert.equal((await login(t, email, WRONG, '198.51.100.60')).statusCode, 401);
+        assert.equal((await login(t, email, PASSWORD, '203.0.113.70')).statusCode, 200);
+        const rows = async () => ({
+          mistyped: await failures(t, mistyped.fromAddress),
+          locked: await failures(t, locked.fromAddress),
+          account: await failures(t, mistyped.account),
+        });
+
+        assert.deepEqual(await t.orchard.accounts.purgeStale(), { sessions: 0, throttleRows: 0 });
+        own.advance(2 * 60 * 60_000);
+        assert.equal((await t.orchard.accounts.purgeStale()).throttleRows, 2, 'runs that never locked are gone');
+        assert.deepEqual(await rows(), { mistyped: undefined, locked: 10, account: undefined });
+        // The lock ran out, but the count is remembered: one more try, then a lock twice as long.
+        assert.equal((await login(t, email, WRONG, '198.51.100.60')).statusCode, 401);
+        const relocked = await login(t, email, WRONG, '198.51.100.60');
+        assert.equal(relocked.statusCode, 429);
+        assert.ok(Number(relocked.headers['retry-after']) > 15 * 60, 'the second lock is longer than the first');
+
+        own.advance(26 * 60 * 60_000);
+        assert.deepEqual(await t.orchard.accounts.purgeStale(), { sessions: 1, throttleRows: 2 });
+        assert.deepEqual(await rows(), { mistyped: undefined, locked: undefined, account: undefined });
+        assert.equal((await login(t, email, PASSWORD, '198.51.100.60')).statusCode, 200);
+      } finally {
+        await t.close();
+      }
+    });
   });
 }

@@ -106,3 +106,19 @@ describe(`SQLite driver (${SQLITE_DRIVER} on Node ${process.versions.node})`, ()
     );
   });
 });
+
+test('only the driver module loads better-sqlite3, so a Node 24 process never loads the addon that aborts there', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const sources = ['src', 'test', 'bench', 'scripts'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.(ts|tsx|mjs|js)$/.test(file))
+      .map((file) => path.join(dir, file)),
+  );
+  const importers = sources.filter((file) =>
+    /from ['"]better-sqlite3['"]|require\(['"]better-sqlite3['"]\)/.test(
+      fs.readFileSync(path.join(root, file), 'utf8'),
+    ),
+  );
+  assert.deepEqual(importers, [path.join('src', 'store', 'sqlite-driver.ts')]);
+});

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import SQLite from 'better-sqlite3';
 import { unavailabilityOf, violationOf, type Unavailability } from '../../src/store/errors.js';
+import { openSqliteDatabase } from '../../src/store/sqlite-driver.js';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -66,8 +66,8 @@ for (const [what, error, expected] of CASES) {
 test('a real SQLite lock held past the busy timeout, and a real missing table, are told apart from bugs', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-busy-'));
   const file = path.join(dir, 'busy.db');
-  const holder = new SQLite(file);
-  const waiter = new SQLite(file);
+  const holder = openSqliteDatabase(file);
+  const waiter = openSqliteDatabase(file);
   try {
     holder.exec('create table t (x integer)');
     waiter.pragma('busy_timeout = 50');

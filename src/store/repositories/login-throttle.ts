@@ -52,6 +52,13 @@ export interface LoginThrottleRepository {
   release(subject: string, rule: ThrottleRule): Promise<void>;
   get(subject: string): Promise<ThrottleState | undefined>;
   clear(subject: string): Promise<void>;
+  /**
+   * Deletes rows that count for nothing any more: unlocked runs begun at or before
+   * `unlockedStartedBefore`, locks that ended at or before `lockEndedBefore`. The caller
+   * passes times at which every policy treats such a row as stale, so deleting it changes
+   * no decision (a stale run starts over at 1, as a missing row does).
+   */
+  deleteForgotten(unlockedStartedBefore: string, lockEndedBefore: string): Promise<number>;
 }
 
 export class KyselyLoginThrottleRepository implements LoginThrottleRepository {
@@ -119,6 +126,19 @@ export class KyselyLoginThrottleRepository implements LoginThrottleRepository {
 
   async clear(subject: string): Promise<void> {
     await this.db.deleteFrom('login_throttle').where('subject', '=', subject).execute();
+  }
+
+  async deleteForgotten(unlockedStartedBefore: string, lockEndedBefore: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('login_throttle')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('locked_until', 'is', null), eb('window_started_at', '<=', unlockedStartedBefore)]),
+          eb('locked_until', '<=', lockEndedBefore),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
 
