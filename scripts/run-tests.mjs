@@ -27,6 +27,13 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// Tests that start the real `orchard` command run the built one (test/helpers/cli.ts): build
+// it first, so it is never older than the sources. Incremental, so a rebuild takes seconds.
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],

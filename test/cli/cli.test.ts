@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openOrchard } from '../../src/app/orchard.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, orchard, serve } from '../helpers/cli.js';
@@ -12,11 +14,17 @@ describe('orchard command: refusing bad configuration', () => {
     const result = await orchard(['serve'], { NODE_ENV: 'production', ORCHARD_PUBLIC_URL: 'https://mdm.example.com' });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /^orchard: ORCHARD_MASTER_KEY is required in production: set it to 32 random bytes in base64[^\n]*\n$/);
+    assert.match(
+      result.stderr,
+      /^orchard: ORCHARD_MASTER_KEY is required in production: set it to 32 random bytes in base64[^\n]*\n$/,
+    );
   });
 
   test('a malformed master key is named, and its value is not echoed', async () => {
-    const result = await orchard(['serve'], { ORCHARD_MASTER_KEY: 'c2hvcnQta2V5', ORCHARD_DATA_DIR: '/tmp/orchard-never' });
+    const result = await orchard(['serve'], {
+      ORCHARD_MASTER_KEY: 'c2hvcnQta2V5',
+      ORCHARD_DATA_DIR: '/tmp/orchard-never',
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^orchard: ORCHARD_MASTER_KEY [^\n]*\n$/);
     assert.doesNotMatch(result.stderr, /c2hvcnQta2V5/);
@@ -40,7 +48,11 @@ for (const { engine, skip } of await engines()) {
     });
 
     test('users and API keys are managed from the CLI; keys work once and stop when revoked', async () => {
-      const created = await orchard(['user', 'create', '--email', 'tech@example.com', '--role', 'technician'], database.env, 'a long enough password\n');
+      const created = await orchard(
+        ['user', 'create', '--email', 'tech@example.com', '--role', 'technician'],
+        database.env,
+        'a long enough password\n',
+      );
       assert.equal(created.code, 0, created.stderr);
       const weak = await orchard(['user', 'create', '--email', 'weak@example.com'], database.env, 'short\n');
       assert.equal(weak.code, 1);
@@ -64,13 +76,20 @@ for (const { engine, skip } of await engines()) {
         const prefix = apiKey.slice(0, 12);
         const revoked = await orchard(['api-key', 'revoke', prefix], database.env);
         assert.equal(revoked.code, 0, revoked.stderr);
-        const refused = await fetch(`${server.url}/api/v1/customers`, { headers: { authorization: `Bearer ${apiKey}` } });
+        const refused = await fetch(`${server.url}/api/v1/customers`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
         assert.equal(refused.status, 401);
         assert.equal(((await refused.json()) as { code: string }).code, 'INVALID_API_KEY');
       } finally {
         const stopped = await server.stop();
         assert.equal(stopped.code, 0, 'SIGTERM is a clean shutdown');
-        for (const secret of [apiKey, TEST_API_KEY, TEST_ADMIN.password, database.env['ORCHARD_MASTER_KEY'] as string]) {
+        for (const secret of [
+          apiKey,
+          TEST_API_KEY,
+          TEST_ADMIN.password,
+          database.env['ORCHARD_MASTER_KEY'] as string,
+        ]) {
           assert.equal(server.output().includes(secret), false, 'no secret in the logs');
         }
       }
@@ -80,21 +99,42 @@ for (const { engine, skip } of await engines()) {
       const port = await freePort();
       let server = await serve(database.env, port);
       const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
-      const created = await fetch(`${server.url}/api/v1/customers`, { method: 'POST', headers, body: JSON.stringify({ name: 'Survivor' }) });
+      const created = await fetch(`${server.url}/api/v1/customers`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'Survivor' }),
+      });
       assert.equal(created.status, 201);
       const { id } = (await created.json()) as { id: string };
 
-      const inFlight = fetch(`${server.url}/api/v1/customers/${id}/sites`, { method: 'POST', headers, body: JSON.stringify({ name: 'Late site' }) });
+      // In flight for certain: the server has the headers and half the body when SIGTERM lands.
+      const body = JSON.stringify({ name: 'Late site' });
+      const request = http.request(`${server.url}/api/v1/customers/${id}/sites`, {
+        method: 'POST',
+        agent: false, // a fresh connection, so 'connect' fires
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      });
+      const late = new Promise<{ status: number | undefined }>((resolve, reject) => {
+        request.on('response', (res) => res.resume().on('end', () => resolve({ status: res.statusCode })));
+        request.on('error', reject);
+      });
+      request.write(body.slice(0, 5));
+      await new Promise<void>((resolve) => request.on('socket', (socket) => socket.on('connect', () => resolve())));
+      await sleep(300);
       const stopped = server.stop('SIGTERM');
-      const late = await inFlight;
-      assert.equal(late.status, 201);
+      await sleep(300);
+      request.end(body.slice(5));
+      assert.equal((await late).status, 201);
       assert.equal((await stopped).code, 0);
 
       server = await serve(database.env, port);
       try {
         const again = await fetch(`${server.url}/api/v1/customers/${id}/sites`, { headers });
         const body = (await again.json()) as { items: Array<{ name: string }> };
-        assert.deepEqual(body.items.map((s) => s.name), ['Late site']);
+        assert.deepEqual(
+          body.items.map((s) => s.name),
+          ['Late site'],
+        );
       } finally {
         await server.stop();
       }
@@ -107,7 +147,11 @@ for (const { engine, skip } of await engines()) {
       await before.close();
 
       const newKey = randomBytes(32).toString('base64');
-      const rotated = await orchard(['rotate-master-key'], { ...database.env, ORCHARD_MASTER_KEY: newKey, ORCHARD_MASTER_KEY_PREVIOUS: oldKey });
+      const rotated = await orchard(['rotate-master-key'], {
+        ...database.env,
+        ORCHARD_MASTER_KEY: newKey,
+        ORCHARD_MASTER_KEY_PREVIOUS: oldKey,
+      });
       assert.equal(rotated.code, 0, rotated.stderr);
       assert.match(rotated.stdout, /re-encrypted [1-9]\d* secret/);
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, collect, freePort, orchard } from '../helpers/cli.js';
+import { ORCHARD_MAIN, ROOT, collect, freePort, orchard } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { postgresSkipReason, postgresUrl } from '../helpers/services.js';
 import { tcpProxy, type TcpProxy } from '../helpers/tcp.js';
@@ -43,20 +42,16 @@ describe('orchard command with its PostgreSQL down', { skip: await postgresSkipR
 
   test('serve says in one line per reason that the database is unreachable, retries, and starts once it answers', async () => {
     const port = await freePort();
-    const child = spawn(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'src', 'cli', 'main.ts'), 'serve'],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          ...database.env,
-          DATABASE_URL: behindProxy,
-          ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '1',
-          PORT: String(port),
-        },
-        cwd: ROOT,
+    const child = spawn(process.execPath, [ORCHARD_MAIN, 'serve'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        ...database.env,
+        DATABASE_URL: behindProxy,
+        ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '1',
+        PORT: String(port),
       },
-    );
+      cwd: ROOT,
+    });
     const done = collect(child);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,18 +1,17 @@
 // Real processes for crash tests: the Apple sandbox on its own (`orchard sandbox`, its own
 // data dir, so it outlives every Orchard kill) and `orchard serve` pointed at it by URL.
-// Both run as `node --import tsx …`, one process each: the tsx launcher would put a second
-// process in between, and a SIGKILL to the launcher leaves the real server running.
+// Both run as `node dist/src/cli/main.js …` (the built command), one process each, so a
+// SIGKILL reaches the server itself and not a launcher in front of it.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, collect, freePort, type Server } from '../helpers/cli.js';
+import { ORCHARD_MAIN, ROOT, collect, freePort, type Server } from '../helpers/cli.js';
 import { TEST_API_KEY } from '../helpers/orchard.js';
 
-const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
-const NODE_ARGS = ['--import', 'tsx', MAIN];
+const NODE_ARGS = [ORCHARD_MAIN];
 
 export interface SandboxProcess {
   readonly url: string;
