@@ -158,19 +158,26 @@ export class MigrationError extends Error {
   readonly code = 'MIGRATION_FAILED';
 }
 
-export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
-  // Kysely's migrator looks for its own tables in every schema it can see unless told which
-  // one: a kysely_migration_lock in another schema of the same database (another app, or a
-  // parallel test run) would make it skip creating ours. Name the schema we actually use.
+/**
+ * Kysely's migrator for Orchard's migrations in the schema this connection uses. Unless told
+ * which schema, it looks for its own tables in every schema it can see: a
+ * kysely_migration_lock in another schema of the same database (another app, or a parallel
+ * test run) would make it skip creating ours.
+ */
+export async function migratorFor(db: Db): Promise<Migrator> {
   const schema =
     db.engine === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({
+  return new Migrator({
     db: db.kysely,
     provider: migrationProvider,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
+}
+
+export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
+  const migrator = await migratorFor(db);
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error');

@@ -11,6 +11,7 @@ import { repositoriesOf } from '../../src/store/repositories/index.js';
 import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 import { tokenFileFor, tokenJson } from '../helpers/token-files.js';
+import { deviceUpsert } from '../helpers/devices.js';
 
 /** Apple's `/account`: whichever server the test said this consumer key belongs to. */
 class ScriptedApple implements AppleAccountGateway {
@@ -82,30 +83,13 @@ for (const { engine, skip } of await engines()) {
       const now = '2026-06-01T12:00:00.000Z';
       await repositoriesOf(t.orchard.db.kysely).devices.upsert(
         [
-          {
+          deviceUpsert({
             serialNumber: theirs.serial,
             abmTokenId: theirs.token,
             customerId: theirs.customer,
             siteId: theirs.site,
-            model: 'iPhone 15',
-            description: null,
-            color: null,
-            assetTag: null,
-            os: 'iOS',
-            deviceFamily: 'iPhone',
-            profileStatus: 'empty',
-            profileUuid: null,
-            profileAssignTime: null,
-            profilePushTime: null,
             deviceAssignedDate: now,
-            deviceAssignedBy: null,
-            opDate: null,
-            opType: null,
-            fetchRun: 'run',
-            profileAssignStatus: 'pending',
-            profileAssignError: null,
-            profileRetryAt: null,
-          },
+          }),
         ],
         now,
       );

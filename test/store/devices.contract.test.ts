@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
 import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
+import { deviceUpsert } from '../helpers/devices.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
@@ -66,31 +67,14 @@ for (const { engine, skip } of await engines()) {
 
     function device(serialNumber: string, tokenId: string, extra: Partial<DeviceUpsert> = {}): DeviceUpsert {
       const placement = { t1: ['c1', 's1'], t2: ['c1', 's2'], t3: ['c2', 's3'] }[tokenId] ?? ['c1', 's1'];
-      return {
+      return deviceUpsert({
         serialNumber,
         abmTokenId: tokenId,
         customerId: placement[0] ?? '',
         siteId: placement[1] ?? '',
-        model: 'iPhone 15',
-        description: 'IPHONE 15 BLACK 128GB',
-        color: 'BLACK',
-        assetTag: null,
-        os: 'iOS',
-        deviceFamily: 'iPhone',
-        profileStatus: 'empty',
-        profileUuid: null,
-        profileAssignTime: null,
-        profilePushTime: null,
         deviceAssignedDate: now,
-        deviceAssignedBy: 'admin@acme.example',
-        opDate: null,
-        opType: null,
-        fetchRun: 'run-1',
-        profileAssignStatus: 'pending',
-        profileAssignError: null,
-        profileRetryAt: null,
         ...extra,
-      };
+      });
     }
 
     test('an upsert stores a new device awaiting enrollment; older news never overwrites newer', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/config.js';
-import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
+import { migrateToLatest, migratorFor, openDb, type Db } from '../../src/store/db.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/enrollment-profiles.js';
-import { migrationProvider } from '../../src/store/migrations/index.js';
 import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
@@ -53,15 +52,7 @@ for (const { engine, skip } of await engines()) {
     before(async () => {
       database = await createTestDatabase(engine);
       db = openDb(loadConfig(database.env).database);
-      const schema =
-        engine === 'postgres'
-          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema
-          : undefined;
-      const migrator = new Migrator({
-        db: db.kysely,
-        provider: migrationProvider,
-        ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-      });
+      const migrator = await migratorFor(db);
       const { error } = await migrator.migrateTo('0003-devices');
       assert.equal(error, undefined);
 
