@@ -1,12 +1,9 @@
 import { bootstrap } from '../app/orchard.js';
 import { DEV_ADMIN, loadConfig } from '../config/config.js';
 import { buildApp } from '../http/app.js';
-import { Housekeeping } from '../jobs/housekeeping.js';
+import { housekeeping as housekeepingJob } from '../jobs/housekeeping.js';
 import { TokenHealthMonitor } from '../jobs/token-health.js';
 import { openWhenDatabaseAnswers } from './database.js';
-
-/** Stale sessions and throttle rows are harmless meanwhile; an hour keeps the tables small. */
-const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +17,7 @@ export async function serveCommand(): Promise<void> {
   }
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
-  const housekeeping = new Housekeeping(orchard.accounts, { intervalMs: HOUSEKEEPING_INTERVAL_MS, log });
+  const housekeeping = housekeepingJob(orchard.accounts, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {

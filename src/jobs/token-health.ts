@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbmTokenService } from '../domain/abm-tokens.js';
+import { PeriodicJob } from './periodic.js';
 
 export interface TokenHealthOptions {
   readonly intervalMs: number;
@@ -13,28 +14,28 @@ export interface TokenHealthOptions {
  * on its own clock; `/account` is cheap and idempotent, so the overlap costs little.
  */
 export class TokenHealthMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly job: PeriodicJob;
   private stopping = false;
 
   constructor(
     private readonly tokens: AbmTokenService,
     private readonly options: TokenHealthOptions,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(
+      options.intervalMs,
+      () => this.checkAll(),
+      (error) => options.log.error({ err: error }, 'ABM token health pass failed'),
+    );
+  }
 
   start(): void {
-    // A random first delay spreads instances that start together.
-    const first = Math.floor(Math.random() * Math.min(this.options.intervalMs, 60_000));
-    this.timer = setTimeout(() => this.tick(), first);
-    this.timer.unref();
+    this.job.start();
   }
 
   async stop(): Promise<void> {
     // A pass over many tokens Apple does not answer for takes minutes; shutdown should not.
     this.stopping = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.job.stop();
   }
 
   /** One pass over all connected tokens. */
@@ -50,17 +51,5 @@ export class TokenHealthMonitor {
         this.options.log.error({ err: error, abmTokenId: id }, 'ABM token health check failed');
       }
     }
-  }
-
-  private tick(): void {
-    this.running = this.checkAll()
-      .catch((error: unknown) => this.options.log.error({ err: error }, 'ABM token health pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.timer !== undefined) {
-          this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
-          this.timer.unref();
-        }
-      });
   }
 }
