@@ -108,16 +108,33 @@ const UNAVAILABLE_DETAIL: Record<Unavailability, string> = {
 };
 
 /**
- * A failure of the database itself (unreachable, too slow, gone, dropped) is a 503 the client
- * may retry, not a bug to report; undefined for any other error.
+ * When a client may usefully try again, per reason: a connection that dropped or a busy
+ * database usually recovers within seconds, an unreachable one within a restart. Absent for
+ * what needs an administrator (a missing database, tables or credentials).
  */
-export function databaseProblem(
+const RETRY_AFTER_SECONDS: Partial<Record<Unavailability, number>> = {
+  connection_lost: 2,
+  busy: 2,
+  timeout: 5,
+  unreachable: 5,
+  out_of_resources: 30,
+};
+
+/**
+ * A failure of the database itself (unreachable, too slow, gone, dropped) is a 503 the client
+ * may retry, with Retry-After when waiting helps, not a bug to report. Sends it and returns
+ * the reply; undefined, sending nothing, for any other error.
+ */
+export function sendDatabaseProblem(
+  reply: FastifyReply,
   error: unknown,
   extensions: Readonly<Record<string, unknown>> = {},
-): Problem | undefined {
+): FastifyReply | undefined {
   const reason = unavailabilityOf(error);
   if (reason === undefined) return undefined;
-  return makeProblem(503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_DETAIL[reason], extensions);
+  const retryAfter = RETRY_AFTER_SECONDS[reason];
+  if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+  return sendProblem(reply, makeProblem(503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_DETAIL[reason], extensions));
 }
 
 /** Fastify's error handler: every error leaves as problem+json; unexpected ones are logged and told apart by request id. */
@@ -128,10 +145,9 @@ export function errorHandler(error: Error, request: FastifyRequest, reply: Fasti
   }
   const known = fromFastifyError(error as FastifyError);
   if (known !== undefined) return sendProblem(reply, known);
-  const unavailable = databaseProblem(error, { requestId: request.id });
-  if (unavailable !== undefined) {
+  if (unavailabilityOf(error) !== undefined) {
     request.log.error({ err: error }, 'database unavailable');
-    return sendProblem(reply, unavailable);
+    return sendDatabaseProblem(reply, error, { requestId: request.id }) ?? reply;
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(

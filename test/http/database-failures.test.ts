@@ -85,9 +85,11 @@ describe('a PostgreSQL that accepts connections and never answers', () => {
   test('API calls and /healthz answer 503 DATABASE_UNAVAILABLE within the connect timeout', async () => {
     const api = await timed(() => served.get('/api/v1/customers'));
     assertUnavailable(api.value, /did not answer in time/);
+    assert.equal(api.value.headers['retry-after'], '5', 'a database that may come back says when to try again');
     assert.ok(api.ms >= 900 && api.ms < 4000, `answered after ${api.ms} ms`);
     const health = await timed(() => served.get('/healthz'));
     assertUnavailable(health.value, /did not answer in time/);
+    assert.equal(health.value.headers['retry-after'], '5');
     assert.ok(health.ms >= 900 && health.ms < 4000, `answered after ${health.ms} ms`);
     assert.ok(silent.accepted >= 2, 'Orchard did try to connect');
   });
@@ -220,7 +222,9 @@ describe('PostgreSQL failing under a running Orchard', { skip: await postgresSki
     url.pathname = `/orchard_missing_${randomBytes(4).toString('hex')}`;
     const served = await serveWithout({ DATABASE_URL: url.toString() });
     try {
-      assertUnavailable(await served.get('/api/v1/customers'), /does not exist/);
+      const api = await served.get('/api/v1/customers');
+      assertUnavailable(api, /does not exist/);
+      assert.equal(api.headers['retry-after'], undefined, 'waiting does not create a database');
       assertUnavailable(await served.get('/healthz'), /does not exist/);
     } finally {
       await served.close();

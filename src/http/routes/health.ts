@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { pendingMigrations, type Db } from '../../store/db.js';
-import { databaseProblem, makeProblem, sendProblem } from '../problem.js';
+import { makeProblem, sendDatabaseProblem, sendProblem } from '../problem.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
@@ -20,10 +20,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         pending = await pendingMigrations(db);
       } catch (error) {
         request.log.warn({ err: error }, 'health check: database unavailable');
-        return sendProblem(
-          reply,
-          databaseProblem(error) ??
+        return (
+          sendDatabaseProblem(reply, error) ??
+          sendProblem(
+            reply,
             makeProblem(503, 'DATABASE_UNAVAILABLE', 'Orchard cannot read its database. Its log says why.'),
+          )
         );
       }
       if (pending.length > 0) {
