@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   readonly pollMs: number;
 }
 
+const POLL_FAILURE_REMINDER_MS = 60_000;
+
 export type SyncLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
 export interface SchedulerDeps {
@@ -42,6 +44,8 @@ export class SyncScheduler {
   #polling: Promise<void> | undefined;
   #again = false;
   #log: SyncLog | undefined;
+  /** While polling fails (the database is down): since when, and when it was last logged. */
+  #pollFailure: { since: number; loggedAt: number } | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -178,12 +182,36 @@ export class SyncScheduler {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.poll()
-        .catch((error: unknown) => this.#log?.error({ err: error }, 'looking for due syncs failed'))
+        .then(() => this.pollRecovered())
+        .catch((error: unknown) => this.pollFailed(error))
         .finally(() => {
           if (this.#started && this.#timer === undefined) this.schedule(this.deps.options.pollMs);
         });
     }, delayMs);
     this.#timer.unref();
+  }
+
+  /**
+   * A database that is down fails every poll, every pollMs: log the first failure, then at
+   * most one reminder a minute, and the recovery, instead of an error line every few seconds.
+   */
+  private pollFailed(error: unknown): void {
+    const now = performance.now();
+    if (this.#pollFailure === undefined) {
+      this.#pollFailure = { since: now, loggedAt: now };
+      this.#log?.error({ err: error }, 'looking for due syncs failed; retrying quietly until it works');
+    } else if (now - this.#pollFailure.loggedAt >= POLL_FAILURE_REMINDER_MS) {
+      this.#pollFailure.loggedAt = now;
+      const failingForSeconds = Math.round((now - this.#pollFailure.since) / 1000);
+      this.#log?.error({ err: error, failingForSeconds }, 'looking for due syncs still fails');
+    }
+  }
+
+  private pollRecovered(): void {
+    if (this.#pollFailure === undefined) return;
+    const failedForSeconds = Math.round((performance.now() - this.#pollFailure.since) / 1000);
+    this.#pollFailure = undefined;
+    this.#log?.info({ failedForSeconds }, 'looking for due syncs works again');
   }
 
   private leaseUntil(): string {
