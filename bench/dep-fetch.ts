@@ -11,7 +11,11 @@ const pageSize = Number(process.argv[3] ?? 1000);
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}/sandbox`;
-const sandbox = await startOrchardProcess(['sandbox', '--port', String(port), '--data-dir', tempDir('orchard-bench-')], {}, `${base}/abm`);
+const sandbox = await startOrchardProcess(
+  ['sandbox', '--port', String(port), '--data-dir', tempDir('orchard-bench-')],
+  {},
+  `${base}/abm`,
+);
 try {
   const keyPair = await generateTokenKeyPair({ commonName: 'Bench', now: new Date() });
   const server = await json<{ id: string }>(

@@ -15,8 +15,16 @@ export function tempDir(prefix: string): string {
 }
 
 /** Runs `orchard <args>` in its own process, so what it costs is not counted against the measurer. */
-export async function startOrchardProcess(args: string[], env: Record<string, string>, healthUrl: string): Promise<ChildProcess> {
-  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+export async function startOrchardProcess(
+  args: string[],
+  env: Record<string, string>,
+  healthUrl: string,
+): Promise<ChildProcess> {
+  const child = spawn(TSX, [MAIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`orchard ${args.join(' ')} exited with ${child.exitCode}`);

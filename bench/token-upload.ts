@@ -18,17 +18,28 @@ const env: Record<string, string> = {
 };
 const server = await startOrchardProcess(['serve'], env, `${base}/healthz`);
 const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers } });
+  fetch(`${base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+  });
 
 try {
-  const customer = await json<{ id: string }>(await api('/api/v1/customers', { method: 'POST', body: JSON.stringify({ name: `Bench ${Date.now()}` }) }));
+  const customer = await json<{ id: string }>(
+    await api('/api/v1/customers', { method: 'POST', body: JSON.stringify({ name: `Bench ${Date.now()}` }) }),
+  );
   const timings: number[] = [];
   for (let i = 0; i < uploads; i++) {
     const site = await json<{ id: string }>(
-      await api(`/api/v1/customers/${customer.id}/sites`, { method: 'POST', body: JSON.stringify({ name: `Site ${i}` }) }),
+      await api(`/api/v1/customers/${customer.id}/sites`, {
+        method: 'POST',
+        body: JSON.stringify({ name: `Site ${i}` }),
+      }),
     );
     const token = await json<{ id: string }>(
-      await api('/api/v1/abm-tokens', { method: 'POST', body: JSON.stringify({ customerId: customer.id, siteId: site.id }) }),
+      await api('/api/v1/abm-tokens', {
+        method: 'POST',
+        body: JSON.stringify({ customerId: customer.id, siteId: site.id }),
+      }),
     );
     const publicKeyPem = await (await api(`/api/v1/abm-tokens/${token.id}/public-key`)).text();
     const mdmServer = await json<{ id: string }>(

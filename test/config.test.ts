@@ -29,7 +29,11 @@ describe('configuration from the environment', () => {
   });
 
   test('production listens on all interfaces, turns the sandbox off and makes no default admin', () => {
-    const config = loadConfig({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY, ORCHARD_PUBLIC_URL: 'https://mdm.example.com/' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      ORCHARD_MASTER_KEY: KEY,
+      ORCHARD_PUBLIC_URL: 'https://mdm.example.com/',
+    });
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.sandbox, false);
     assert.equal(config.bootstrap.adminEmail, undefined);
@@ -38,8 +42,14 @@ describe('configuration from the environment', () => {
   });
 
   test('production without a master key or public URL is refused, naming the variable', () => {
-    assert.match(problemWith({ NODE_ENV: 'production', ORCHARD_PUBLIC_URL: 'https://x.example' }), /^ORCHARD_MASTER_KEY is required in production/);
-    assert.match(problemWith({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY }), /^ORCHARD_PUBLIC_URL is required in production/);
+    assert.match(
+      problemWith({ NODE_ENV: 'production', ORCHARD_PUBLIC_URL: 'https://x.example' }),
+      /^ORCHARD_MASTER_KEY is required in production/,
+    );
+    assert.match(
+      problemWith({ NODE_ENV: 'production', ORCHARD_MASTER_KEY: KEY }),
+      /^ORCHARD_PUBLIC_URL is required in production/,
+    );
   });
 
   test('bad values name their variable', () => {
@@ -48,13 +58,22 @@ describe('configuration from the environment', () => {
     assert.match(problemWith({ ORCHARD_PUBLIC_URL: 'mdm.example.com' }), /^ORCHARD_PUBLIC_URL must be an absolute URL/);
     assert.match(problemWith({ DATABASE_URL: 'mysql://x' }), /^DATABASE_URL must be a postgres:\/\/ URL/);
     assert.match(problemWith({ ORCHARD_SANDBOX: 'maybe' }), /^ORCHARD_SANDBOX must be 1 or 0/);
-    assert.match(problemWith({ ORCHARD_BOOTSTRAP_API_KEY: 'short' }), /^ORCHARD_BOOTSTRAP_API_KEY must be at least 32 characters/);
-    assert.match(problemWith({ ORCHARD_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' }), /^ORCHARD_BOOTSTRAP_ADMIN_PASSWORD must be set together/);
+    assert.match(
+      problemWith({ ORCHARD_BOOTSTRAP_API_KEY: 'short' }),
+      /^ORCHARD_BOOTSTRAP_API_KEY must be at least 32 characters/,
+    );
+    assert.match(
+      problemWith({ ORCHARD_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' }),
+      /^ORCHARD_BOOTSTRAP_ADMIN_PASSWORD must be set together/,
+    );
     assert.match(problemWith({ LOG_LEVEL: 'loud' }), /^LOG_LEVEL must be one of/);
   });
 
   test('a public URL with a path keeps it, without a trailing slash', () => {
-    assert.equal(loadConfig({ ORCHARD_PUBLIC_URL: 'https://msp.example.com/orchard/' }).publicBaseUrl, 'https://msp.example.com/orchard');
+    assert.equal(
+      loadConfig({ ORCHARD_PUBLIC_URL: 'https://msp.example.com/orchard/' }).publicBaseUrl,
+      'https://msp.example.com/orchard',
+    );
   });
 
   test('DATABASE_URL postgres:// selects PostgreSQL, with 5 s to connect and 30 s per statement', () => {
@@ -81,11 +100,25 @@ describe('configuration from the environment', () => {
       statementMs: 120_000,
     });
     assert.deepEqual(config.http, { requestMs: 300_000, headersMs: 20_000, bodyIdleMs: 45_000, keepAliveMs: 65_000 });
-    assert.deepEqual(loadConfig({}).http, { requestMs: 60_000, headersMs: 15_000, bodyIdleMs: 30_000, keepAliveMs: 10_000 });
+    assert.deepEqual(loadConfig({}).http, {
+      requestMs: 60_000,
+      headersMs: 15_000,
+      bodyIdleMs: 30_000,
+      keepAliveMs: 10_000,
+    });
     const pg = { DATABASE_URL: 'postgres://u@db/orchard' };
-    assert.match(problemWith({ ...pg, ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '0' }), /^ORCHARD_DB_CONNECT_TIMEOUT_SECONDS must be a whole number of seconds from 1/);
-    assert.match(problemWith({ ...pg, ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS: '1.5' }), /^ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS must be a whole number/);
-    assert.match(problemWith({ ORCHARD_HTTP_BODY_TIMEOUT_SECONDS: 'soon' }), /^ORCHARD_HTTP_BODY_TIMEOUT_SECONDS must be a whole number/);
+    assert.match(
+      problemWith({ ...pg, ORCHARD_DB_CONNECT_TIMEOUT_SECONDS: '0' }),
+      /^ORCHARD_DB_CONNECT_TIMEOUT_SECONDS must be a whole number of seconds from 1/,
+    );
+    assert.match(
+      problemWith({ ...pg, ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS: '1.5' }),
+      /^ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS must be a whole number/,
+    );
+    assert.match(
+      problemWith({ ORCHARD_HTTP_BODY_TIMEOUT_SECONDS: 'soon' }),
+      /^ORCHARD_HTTP_BODY_TIMEOUT_SECONDS must be a whole number/,
+    );
     assert.match(
       problemWith({ ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS: '10', ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS: '15' }),
       /^ORCHARD_HTTP_HEADERS_TIMEOUT_SECONDS must not be longer than ORCHARD_HTTP_REQUEST_TIMEOUT_SECONDS \(10\)/,

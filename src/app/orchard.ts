@@ -61,9 +61,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
   const db = openDb(config.database, options.db);
   const repositories = repositoriesOf(db.kysely);
   const secrets = new SecretStore(repositories.secrets, new SecretBox(keyring), clock);
-  const depBaseUrl = config.sandbox
-    ? `${config.publicBaseUrl}/sandbox/dep`
-    : config.appleDepUrl.toString();
+  const depBaseUrl = config.sandbox ? `${config.publicBaseUrl}/sandbox/dep` : config.appleDepUrl.toString();
   const transactor = transactorOf(db.kysely);
   const userAgent = `Orchard/${ORCHARD_VERSION}`;
   const enrollmentProfiles = new EnrollmentProfileService({

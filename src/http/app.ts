@@ -126,7 +126,9 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
         info: {
           sandbox: config.sandbox,
           mode: config.mode,
-          appleBusinessManagerUrl: config.sandbox ? `${config.publicBaseUrl}/sandbox/abm` : 'https://business.apple.com',
+          appleBusinessManagerUrl: config.sandbox
+            ? `${config.publicBaseUrl}/sandbox/abm`
+            : 'https://business.apple.com',
           version: ORCHARD_VERSION,
         },
       });

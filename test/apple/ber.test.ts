@@ -31,7 +31,16 @@ test('peekContentType reads the content type of a truncated ContentInfo', () => 
 });
 
 test('malformed encodings throw BerError and nothing else', () => {
-  for (const bad of ['', '30', '30 05 02 01', '04 80 00 00', '30 ff', '30 85 01 00 00 00 00', '30 80 02 01 05', '1f ff ff ff 7f 00']) {
+  for (const bad of [
+    '',
+    '30',
+    '30 05 02 01',
+    '04 80 00 00',
+    '30 ff',
+    '30 85 01 00 00 00 00',
+    '30 80 02 01 05',
+    '1f ff ff ff 7f 00',
+  ]) {
     assert.throws(() => parseBer(hex(bad)), BerError, bad);
   }
 });

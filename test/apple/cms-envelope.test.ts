@@ -22,9 +22,18 @@ test('EME-PKCS1-v1_5 decoding returns the key only from a well-formed block of t
   const badType = emBlock(key);
   badType[1] = 0x01;
   assert.equal(decodePkcs1v15(badType, 16), null, 'block type must be 0x02');
-  const shortPs = Buffer.concat([Buffer.from([0x00, 0x02]), Buffer.alloc(7, 0xa5), Buffer.from([0x00]), Buffer.alloc(246, 0x42)]);
+  const shortPs = Buffer.concat([
+    Buffer.from([0x00, 0x02]),
+    Buffer.alloc(7, 0xa5),
+    Buffer.from([0x00]),
+    Buffer.alloc(246, 0x42),
+  ]);
   assert.equal(decodePkcs1v15(shortPs, 246), null, 'padding string must be at least 8 octets');
-  assert.equal(decodePkcs1v15(Buffer.concat([Buffer.from([0x00, 0x02]), Buffer.alloc(254, 0xa5)]), 0), null, 'no separator');
+  assert.equal(
+    decodePkcs1v15(Buffer.concat([Buffer.from([0x00, 0x02]), Buffer.alloc(254, 0xa5)]), 0),
+    null,
+    'no separator',
+  );
 });
 
 const fixtureCandidates = [
@@ -53,9 +62,23 @@ test('a token for an X.509 v1 certificate without extensions (openssl x509 -req)
   const key = join(scratch.path, 'v1.key');
   const csr = join(scratch.path, 'v1.csr');
   const cert = join(scratch.path, 'v1.crt');
-  await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-subj', '/CN=v1 recipient', '-out', csr]);
+  await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-subj',
+    '/CN=v1 recipient',
+    '-out',
+    csr,
+  ]);
   await openssl(['x509', '-req', '-in', csr, '-signkey', key, '-days', '30', '-out', cert]);
-  const candidates = [{ id: 'v1', privateKeyPem: await readFile(key, 'utf8'), certificatePem: await readFile(cert, 'utf8') }];
+  const candidates = [
+    { id: 'v1', privateKeyPem: await readFile(key, 'utf8'), certificatePem: await readFile(cert, 'utf8') },
+  ];
   const der = await encryptWithOpenssl(scratch.path, cert, innerContent({ mimeHeader: true, armour: true }), {
     tool: 'cms',
     stream: false,

@@ -51,9 +51,18 @@ test('the signature base string matches RFC 5849 §3.4.1.1, with query and body 
 
 test('the base string URI lower-cases scheme and host and drops default ports (RFC 5849 §3.4.1.2)', () => {
   const params = { oauth_nonce: 'n' };
-  assert.match(signatureBaseString('GET', 'HTTP://EXAMPLE.COM:80/r%20v/X?id=123', params), /^GET&http%3A%2F%2Fexample.com%2Fr%2520v%2FX&/);
-  assert.match(signatureBaseString('GET', 'https://www.example.net:8080/?q=1', params), /^GET&https%3A%2F%2Fwww.example.net%3A8080%2F&/);
-  assert.match(signatureBaseString('GET', 'https://mdmenrollment.apple.com:443/session', params), /^GET&https%3A%2F%2Fmdmenrollment.apple.com%2Fsession&/);
+  assert.match(
+    signatureBaseString('GET', 'HTTP://EXAMPLE.COM:80/r%20v/X?id=123', params),
+    /^GET&http%3A%2F%2Fexample.com%2Fr%2520v%2FX&/,
+  );
+  assert.match(
+    signatureBaseString('GET', 'https://www.example.net:8080/?q=1', params),
+    /^GET&https%3A%2F%2Fwww.example.net%3A8080%2F&/,
+  );
+  assert.match(
+    signatureBaseString('GET', 'https://mdmenrollment.apple.com:443/session', params),
+    /^GET&https%3A%2F%2Fmdmenrollment.apple.com%2Fsession&/,
+  );
 });
 
 test('the RFC 5849 §1.2 photos request signs to MdpQcU8iPSUjWoN/UDMsK2sui9I=', () => {
@@ -79,7 +88,9 @@ test('the Authorization header for the photos example (nonce kllo9940pd9333jh, 1
 
 test('realm is never signed: any realm, or none, gives the same signature', () => {
   const signatureOf = (realm: string | null | undefined) =>
-    parseAuthorizationHeader(buildAuthorizationHeader({ ...PHOTOS, nonce: 'n1', timestamp: 1, realm })).params['oauth_signature'];
+    parseAuthorizationHeader(buildAuthorizationHeader({ ...PHOTOS, nonce: 'n1', timestamp: 1, realm })).params[
+      'oauth_signature'
+    ];
   assert.equal(signatureOf('ADM'), signatureOf('Photos'));
   assert.equal(signatureOf(null), signatureOf(undefined));
   assert.doesNotMatch(buildAuthorizationHeader({ ...PHOTOS, nonce: 'n1', timestamp: 1, realm: null }), /realm/);
@@ -118,13 +129,25 @@ test('a header Orchard builds parses back and verifies with the right secrets', 
   assert.equal(authorization.params['oauth_consumer_key'], 'CK_abc');
   assert.equal(authorization.params['oauth_token'], 'AT_O1O2O3');
   assert.equal(authorization.params['oauth_timestamp'], '1748779200');
-  assert.equal(verifySignature({ method: 'GET', url, authorization }, { consumerSecret: 'CS_secret', tokenSecret: 'AS_secret' }), true);
+  assert.equal(
+    verifySignature({ method: 'GET', url, authorization }, { consumerSecret: 'CS_secret', tokenSecret: 'AS_secret' }),
+    true,
+  );
 });
 
 test('verifySignature rejects a wrong consumer secret, a wrong token secret and a tampered request', () => {
   const url = 'https://mdmenrollment.apple.com/session';
   const authorization = parseAuthorizationHeader(
-    buildAuthorizationHeader({ method: 'GET', url, consumerKey: 'CK', consumerSecret: 'CS', token: 'AT', tokenSecret: 'AS', nonce: 'n', timestamp: 1 }),
+    buildAuthorizationHeader({
+      method: 'GET',
+      url,
+      consumerKey: 'CK',
+      consumerSecret: 'CS',
+      token: 'AT',
+      tokenSecret: 'AS',
+      nonce: 'n',
+      timestamp: 1,
+    }),
   );
   const secrets = { consumerSecret: 'CS', tokenSecret: 'AS' };
   assert.equal(verifySignature({ method: 'GET', url, authorization }, { ...secrets, consumerSecret: 'CS2' }), false);
@@ -144,7 +167,10 @@ test('verifySignature accepts the photos example as another implementation signe
       'oauth_signature="MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D"',
   );
   assert.equal(
-    verifySignature({ method: 'GET', url: PHOTOS.url, authorization }, { consumerSecret: PHOTOS.consumerSecret, tokenSecret: PHOTOS.tokenSecret }),
+    verifySignature(
+      { method: 'GET', url: PHOTOS.url, authorization },
+      { consumerSecret: PHOTOS.consumerSecret, tokenSecret: PHOTOS.tokenSecret },
+    ),
     true,
   );
 });
@@ -160,10 +186,13 @@ test('malformed Authorization headers are refused with OAUTH_HEADER_INVALID', ()
     `OAuth ${valid}, broken`,
     `OAuth ${valid}, oauth_version="%E0%A4%A"`,
   ]) {
-    assert.throws(() => parseAuthorizationHeader(header), (error: unknown) => {
-      assert.ok(error instanceof OAuthHeaderError, header);
-      assert.equal(error.code, 'OAUTH_HEADER_INVALID');
-      return true;
-    });
+    assert.throws(
+      () => parseAuthorizationHeader(header),
+      (error: unknown) => {
+        assert.ok(error instanceof OAuthHeaderError, header);
+        assert.equal(error.code, 'OAUTH_HEADER_INVALID');
+        return true;
+      },
+    );
   }
 });

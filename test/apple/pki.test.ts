@@ -5,7 +5,12 @@ import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type TokenKeyPair, certificateFingerprint, certificateMatchesKey, generateTokenKeyPair } from '../../src/apple/pki.js';
+import {
+  type TokenKeyPair,
+  certificateFingerprint,
+  certificateMatchesKey,
+  generateTokenKeyPair,
+} from '../../src/apple/pki.js';
 import { openssl, scratchDir } from './support/openssl.js';
 import { appleFixture } from './support/tokens.js';
 
@@ -20,7 +25,12 @@ describe('generateTokenKeyPair', () => {
 
   before(async () => {
     scratch = await scratchDir();
-    pair = await generateTokenKeyPair({ commonName: NAME, organization: 'Orchard', organizationalUnit: 'Acme MSP', now: NOW });
+    pair = await generateTokenKeyPair({
+      commonName: NAME,
+      organization: 'Orchard',
+      organizationalUnit: 'Acme MSP',
+      now: NOW,
+    });
     certPath = join(scratch.path, 'token.pem');
     keyPath = join(scratch.path, 'token.key');
     await writeFile(certPath, pair.certificatePem);

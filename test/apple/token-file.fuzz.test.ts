@@ -39,13 +39,18 @@ before(async () => {
   scratch = await scratchDir();
   recipient = await opensslKeyPair(scratch.path, 'Fuzz recipient');
   // Streamed (indefinite-length BER), like Apple's files, so length damage hits both forms.
-  der = await encryptWithOpenssl(scratch.path, recipient.certificatePath, innerContent({ mimeHeader: true, armour: true }), {
-    tool: 'cms',
-    stream: true,
-    outform: 'DER',
-    cipher: '-aes128',
-    transport: 'pkcs1',
-  });
+  der = await encryptWithOpenssl(
+    scratch.path,
+    recipient.certificatePath,
+    innerContent({ mimeHeader: true, armour: true }),
+    {
+      tool: 'cms',
+      stream: true,
+      outform: 'DER',
+      cipher: '-aes128',
+      transport: 'pkcs1',
+    },
+  );
   smime = appleSmime(der);
   headerOffsets = await asn1HeaderOffsets(der);
 });
@@ -77,7 +82,19 @@ function mutate(random: () => number): Mutation {
       // Damage a length octet that openssl asn1parse located (tags here are single-octet).
       const file = Buffer.from(der);
       const at = (headerOffsets[int(headerOffsets.length)] ?? 0) + 1;
-      const choices = [0x00, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x85, 0xff, byte(), (file[at] ?? 0) + 1, (file[at] ?? 0) - 1];
+      const choices = [
+        0x00,
+        0x7f,
+        0x80,
+        0x81,
+        0x82,
+        0x84,
+        0x85,
+        0xff,
+        byte(),
+        (file[at] ?? 0) + 1,
+        (file[at] ?? 0) - 1,
+      ];
       file[at] = (choices[int(choices.length)] ?? 0) & 0xff;
       return { kind: 'DER length octet change', file };
     }
@@ -97,7 +114,10 @@ function mutate(random: () => number): Mutation {
       const headerEnd = text.indexOf('\n\n');
       const at = int(headerEnd + 2);
       const replacement = String.fromCharCode(random() < 0.5 ? 32 + int(95) : byte());
-      return { kind: 'S/MIME header damage', file: Buffer.from(text.slice(0, at) + replacement + text.slice(at + 1), 'latin1') };
+      return {
+        kind: 'S/MIME header damage',
+        file: Buffer.from(text.slice(0, at) + replacement + text.slice(at + 1), 'latin1'),
+      };
     }
     case 7: {
       const text = smime.toString('latin1');
@@ -118,43 +138,56 @@ function mutate(random: () => number): Mutation {
       const at = bodyStart + int(text.length - bodyStart);
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
       const replacement = alphabet[int(alphabet.length)] ?? 'A';
-      return { kind: 'base64 body damage', file: Buffer.from(text.slice(0, at) + replacement + text.slice(at + 1), 'latin1') };
+      return {
+        kind: 'base64 body damage',
+        file: Buffer.from(text.slice(0, at) + replacement + text.slice(at + 1), 'latin1'),
+      };
     }
   }
 }
 
-test(`${MUTATIONS} damaged variants of an OpenSSL-made token each decrypt or end in an AppleError, none hangs`, { timeout: 120_000 }, (t) => {
-  const candidates = [{ id: 'fuzz', privateKeyPem: recipient.privateKeyPem, certificatePem: recipient.certificatePem }];
-  const random = prng(0x0c4a7d);
-  const outcomes = new Map<string, number>();
-  let slowest = { ms: 0, index: -1, kind: '' };
-  const started = performance.now();
+test(
+  `${MUTATIONS} damaged variants of an OpenSSL-made token each decrypt or end in an AppleError, none hangs`,
+  { timeout: 120_000 },
+  (t) => {
+    const candidates = [
+      { id: 'fuzz', privateKeyPem: recipient.privateKeyPem, certificatePem: recipient.certificatePem },
+    ];
+    const random = prng(0x0c4a7d);
+    const outcomes = new Map<string, number>();
+    let slowest = { ms: 0, index: -1, kind: '' };
+    const started = performance.now();
 
-  for (let index = 0; index < MUTATIONS; index++) {
-    const { kind, file } = mutate(random);
-    const callStarted = performance.now();
-    let outcome: string;
-    try {
-      decryptServerToken(file, candidates, NOW);
-      outcome = 'decrypted';
-    } catch (error) {
-      if (!(error instanceof AppleError)) {
-        assert.fail(`mutation #${index} (${kind}) threw a non-AppleError: ${error instanceof Error ? error.stack : String(error)}`);
+    for (let index = 0; index < MUTATIONS; index++) {
+      const { kind, file } = mutate(random);
+      const callStarted = performance.now();
+      let outcome: string;
+      try {
+        decryptServerToken(file, candidates, NOW);
+        outcome = 'decrypted';
+      } catch (error) {
+        if (!(error instanceof AppleError)) {
+          assert.fail(
+            `mutation #${index} (${kind}) threw a non-AppleError: ${error instanceof Error ? error.stack : String(error)}`,
+          );
+        }
+        outcome = error.code;
       }
-      outcome = error.code;
+      const ms = performance.now() - callStarted;
+      if (ms > slowest.ms) slowest = { ms, index, kind };
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
-    const ms = performance.now() - callStarted;
-    if (ms > slowest.ms) slowest = { ms, index, kind };
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  }
 
-  const total = performance.now() - started;
-  t.diagnostic(`total ${total.toFixed(0)} ms for ${MUTATIONS} mutations; slowest #${slowest.index} (${slowest.kind}) ${slowest.ms.toFixed(1)} ms`);
-  t.diagnostic(`outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  // Generous on purpose: a single call is ~1 ms; this only catches pathological slowness.
-  assert.ok(slowest.ms < 2000, `mutation #${slowest.index} took ${slowest.ms} ms`);
-  // Sanity: the fuzzer reaches every stage, not just the container check.
-  for (const code of ['decrypted', 'TOKEN_NOT_A_TOKEN_FILE', 'TOKEN_CORRUPT']) {
-    assert.ok((outcomes.get(code) ?? 0) > 0, `no mutation ended in ${code}`);
-  }
-});
+    const total = performance.now() - started;
+    t.diagnostic(
+      `total ${total.toFixed(0)} ms for ${MUTATIONS} mutations; slowest #${slowest.index} (${slowest.kind}) ${slowest.ms.toFixed(1)} ms`,
+    );
+    t.diagnostic(`outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    // Generous on purpose: a single call is ~1 ms; this only catches pathological slowness.
+    assert.ok(slowest.ms < 2000, `mutation #${slowest.index} took ${slowest.ms} ms`);
+    // Sanity: the fuzzer reaches every stage, not just the container check.
+    for (const code of ['decrypted', 'TOKEN_NOT_A_TOKEN_FILE', 'TOKEN_CORRUPT']) {
+      assert.ok((outcomes.get(code) ?? 0) > 0, `no mutation ended in ${code}`);
+    }
+  },
+);

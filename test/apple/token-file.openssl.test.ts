@@ -84,7 +84,10 @@ for (const recipientKind of ['generateTokenKeyPair', 'openssl req -x509'] as con
     before(async () => {
       scratch = await scratchDir();
       if (recipientKind === 'generateTokenKeyPair') {
-        const pair = await generateTokenKeyPair({ commonName: 'Orchard ABM token — Test Customer / Main Office', now: NOW });
+        const pair = await generateTokenKeyPair({
+          commonName: 'Orchard ABM token — Test Customer / Main Office',
+          now: NOW,
+        });
         recipient = await certificateFile(scratch.path, pair.certificatePem, pair.privateKeyPem);
       } else {
         recipient = await opensslKeyPair(scratch.path, 'OpenSSL-made recipient');
@@ -94,14 +97,19 @@ for (const recipientKind of ['generateTokenKeyPair', 'openssl req -x509'] as con
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
-            outputs.set(c, await encryptWithOpenssl(scratch.path, recipient.certificatePath, innerContent(c.innerShape), c.options));
+            outputs.set(
+              c,
+              await encryptWithOpenssl(scratch.path, recipient.certificatePath, innerContent(c.innerShape), c.options),
+            );
           }
         }),
       );
     });
     after(() => scratch.remove());
 
-    const candidates = () => [{ id: 'current', privateKeyPem: recipient.privateKeyPem, certificatePem: recipient.certificatePem }];
+    const candidates = () => [
+      { id: 'current', privateKeyPem: recipient.privateKeyPem, certificatePem: recipient.certificatePem },
+    ];
 
     for (const c of ALL_CASES) {
       test(`a token from ${describeCase(c)} decrypts in every container`, () => {
@@ -121,14 +129,19 @@ for (const recipientKind of ['generateTokenKeyPair', 'openssl req -x509'] as con
 
     test('a token addressed by subjectKeyIdentifier (openssl cms -keyid) decrypts', async () => {
       for (const transport of ['pkcs1', 'oaep-sha256'] as const) {
-        const der = await encryptWithOpenssl(scratch.path, recipient.certificatePath, innerContent({ mimeHeader: true, armour: true }), {
-          tool: 'cms',
-          stream: true,
-          outform: 'DER',
-          cipher: '-aes128',
-          transport,
-          keyid: true,
-        });
+        const der = await encryptWithOpenssl(
+          scratch.path,
+          recipient.certificatePath,
+          innerContent({ mimeHeader: true, armour: true }),
+          {
+            tool: 'cms',
+            stream: true,
+            outform: 'DER',
+            cipher: '-aes128',
+            transport,
+            keyid: true,
+          },
+        );
         const { token } = decryptServerToken(appleSmime(der), candidates(), NOW);
         assert.deepEqual(token, syntheticToken, transport);
       }

@@ -59,7 +59,9 @@ describe('files that are not a server token at all', () => {
   });
 
   test('an HTML page (a saved login screen) is refused with TOKEN_NOT_A_TOKEN_FILE', () => {
-    const html = Buffer.from('<!DOCTYPE html>\n<html><head><title>Apple Business Manager</title></head><body>Sign in</body></html>\n');
+    const html = Buffer.from(
+      '<!DOCTYPE html>\n<html><head><title>Apple Business Manager</title></head><body>Sign in</body></html>\n',
+    );
     assertRefused(notAToken(html), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE');
   });
 
@@ -70,13 +72,21 @@ describe('files that are not a server token at all', () => {
   });
 
   test('the public key certificate itself, PEM or DER, is refused with TOKEN_NOT_A_TOKEN_FILE', () => {
-    assertRefused(notAToken(Buffer.from(appleFixture.certificatePem)), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE');
+    assertRefused(
+      notAToken(Buffer.from(appleFixture.certificatePem)),
+      TokenNotATokenFileError,
+      'TOKEN_NOT_A_TOKEN_FILE',
+    );
     const der = Buffer.from(new X509Certificate(appleFixture.certificatePem).raw);
     assertRefused(notAToken(der), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE');
   });
 
   test('a private key is refused with TOKEN_NOT_A_TOKEN_FILE', () => {
-    assertRefused(notAToken(Buffer.from(appleFixture.privateKeyPem)), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE');
+    assertRefused(
+      notAToken(Buffer.from(appleFixture.privateKeyPem)),
+      TokenNotATokenFileError,
+      'TOKEN_NOT_A_TOKEN_FILE',
+    );
   });
 
   test('an already decrypted token (the inner text) is refused with TOKEN_NOT_A_TOKEN_FILE', () => {
@@ -162,15 +172,22 @@ describe('tokens for Orchard that cannot be used', () => {
 
   test('a token made for another public key is refused with TOKEN_WRONG_KEY, naming the certificate it was made for', async () => {
     const file = appleSmime(await encrypt(stranger, innerContent({ mimeHeader: true, armour: true })));
-    assertRefused(() => decryptServerToken(file, candidates, NOW), TokenWrongKeyError, 'TOKEN_WRONG_KEY', (error) => {
-      assert.match(error.message, /different public key/);
-      assert.match(error.message, /upload the public key/);
-      assert.match(error.message, /download a new token/);
-      const strangerSerial = new X509Certificate(stranger.certificatePem).serialNumber.toLowerCase().replace(/^(00)+/, '');
-      assert.deepEqual(error.recipients, [
-        { kind: 'issuerAndSerialNumber', issuer: 'CN=Some other MDM', serialNumber: strangerSerial },
-      ]);
-    });
+    assertRefused(
+      () => decryptServerToken(file, candidates, NOW),
+      TokenWrongKeyError,
+      'TOKEN_WRONG_KEY',
+      (error) => {
+        assert.match(error.message, /different public key/);
+        assert.match(error.message, /upload the public key/);
+        assert.match(error.message, /download a new token/);
+        const strangerSerial = new X509Certificate(stranger.certificatePem).serialNumber
+          .toLowerCase()
+          .replace(/^(00)+/, '');
+        assert.deepEqual(error.recipients, [
+          { kind: 'issuerAndSerialNumber', issuer: 'CN=Some other MDM', serialNumber: strangerSerial },
+        ]);
+      },
+    );
   });
 
   test('the Apple-issued token offered to our key pairs is refused with TOKEN_WRONG_KEY, not as damaged', () => {
@@ -183,7 +200,11 @@ describe('tokens for Orchard that cannot be used', () => {
     assertRefused(() => decryptServerToken(truncatedText, fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
     const der = appleFixtureDer();
     for (const length of [20, 400, 700, der.length - 3]) {
-      assertRefused(() => decryptServerToken(der.subarray(0, length), fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
+      assertRefused(
+        () => decryptServerToken(der.subarray(0, length), fixtureCandidates, NOW),
+        TokenCorruptError,
+        'TOKEN_CORRUPT',
+      );
     }
   });
 
@@ -193,7 +214,11 @@ describe('tokens for Orchard that cannot be used', () => {
       const der = appleFixtureDer();
       der[offset] = (der[offset] ?? 0) ^ 0x5a;
       assertRefused(() => decryptServerToken(der, fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
-      assertRefused(() => decryptServerToken(appleSmime(der), fixtureCandidates, NOW), TokenCorruptError, 'TOKEN_CORRUPT');
+      assertRefused(
+        () => decryptServerToken(appleSmime(der), fixtureCandidates, NOW),
+        TokenCorruptError,
+        'TOKEN_CORRUPT',
+      );
     }
   });
 
@@ -205,20 +230,35 @@ describe('tokens for Orchard that cannot be used', () => {
   });
 
   test('a decrypted token whose JSON lacks access_secret is refused with TOKEN_MISSING_FIELDS naming it', async () => {
-    const file = appleSmime(await encrypt(current, innerContent({ mimeHeader: true, armour: true }, tokenJson({ access_secret: undefined }))));
-    assertRefused(() => decryptServerToken(file, candidates, NOW), TokenMissingFieldsError, 'TOKEN_MISSING_FIELDS', (error) => {
-      assert.deepEqual(error.missingFields, ['access_secret']);
-      assert.match(error.message, /access_secret/);
-    });
+    const file = appleSmime(
+      await encrypt(current, innerContent({ mimeHeader: true, armour: true }, tokenJson({ access_secret: undefined }))),
+    );
+    assertRefused(
+      () => decryptServerToken(file, candidates, NOW),
+      TokenMissingFieldsError,
+      'TOKEN_MISSING_FIELDS',
+      (error) => {
+        assert.deepEqual(error.missingFields, ['access_secret']);
+        assert.match(error.message, /access_secret/);
+      },
+    );
   });
 
   test('a decrypted token with empty consumer_secret and access_token is refused naming both', async () => {
     const file = appleSmime(
-      await encrypt(current, innerContent({ mimeHeader: true, armour: true }, tokenJson({ consumer_secret: '', access_token: ' ' }))),
+      await encrypt(
+        current,
+        innerContent({ mimeHeader: true, armour: true }, tokenJson({ consumer_secret: '', access_token: ' ' })),
+      ),
     );
-    assertRefused(() => decryptServerToken(file, candidates, NOW), TokenMissingFieldsError, 'TOKEN_MISSING_FIELDS', (error) => {
-      assert.deepEqual(error.missingFields, ['consumer_secret', 'access_token']);
-    });
+    assertRefused(
+      () => decryptServerToken(file, candidates, NOW),
+      TokenMissingFieldsError,
+      'TOKEN_MISSING_FIELDS',
+      (error) => {
+        assert.deepEqual(error.missingFields, ['consumer_secret', 'access_token']);
+      },
+    );
   });
 
   test('an enveloped message that is not a server token at all is refused with TOKEN_MISSING_FIELDS', async () => {
@@ -229,7 +269,8 @@ describe('tokens for Orchard that cannot be used', () => {
   test('a token whose key pair certificate is unreadable fails as a plain Error naming the key pair (a storage bug, not the file)', () => {
     assert.throws(
       () => decryptServerToken(appleFixture.file, [{ id: 'broken', privateKeyPem: 'x', certificatePem: 'y' }], NOW),
-      (error: unknown) => error instanceof Error && !(error instanceof AppleError) && /key pair broken/.test(error.message),
+      (error: unknown) =>
+        error instanceof Error && !(error instanceof AppleError) && /key pair broken/.test(error.message),
     );
   });
 });
@@ -242,7 +283,11 @@ describe('hostile structures', () => {
   };
 
   test('half a million nested indefinite-length SEQUENCEs are refused quickly, without a stack overflow', () => {
-    refusedQuickly(Buffer.alloc(MAX_TOKEN_FILE_BYTES, Buffer.from([0x30, 0x80])), TokenNotATokenFileError, 'TOKEN_NOT_A_TOKEN_FILE');
+    refusedQuickly(
+      Buffer.alloc(MAX_TOKEN_FILE_BYTES, Buffer.from([0x30, 0x80])),
+      TokenNotATokenFileError,
+      'TOKEN_NOT_A_TOKEN_FILE',
+    );
   });
 
   test('deep nesting behind a valid enveloped-data header is refused quickly as TOKEN_CORRUPT', () => {
@@ -252,7 +297,11 @@ describe('hostile structures', () => {
   });
 
   test('an element claiming a 4 GiB length is refused as TOKEN_CORRUPT', () => {
-    refusedQuickly(Buffer.from('308006092a864886f70d010703a084ffffffff3000', 'hex'), TokenCorruptError, 'TOKEN_CORRUPT');
+    refusedQuickly(
+      Buffer.from('308006092a864886f70d010703a084ffffffff3000', 'hex'),
+      TokenCorruptError,
+      'TOKEN_CORRUPT',
+    );
   });
 
   test('a million OCTET STRING segments are refused quickly', () => {

@@ -2,7 +2,8 @@ import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
 
 /** Where a device row belongs and when it was assigned; everything else is a plain new iPhone. */
 export type DevicePlacement = Pick<DeviceUpsert, 'serialNumber' | 'abmTokenId' | 'customerId' | 'siteId'> &
-  Partial<DeviceUpsert> & Pick<DeviceUpsert, 'deviceAssignedDate'>;
+  Partial<DeviceUpsert> &
+  Pick<DeviceUpsert, 'deviceAssignedDate'>;
 
 /** A device as a sync page writes it: just fetched from Apple, its profile still to assign. */
 export function deviceUpsert(fields: DevicePlacement): DeviceUpsert {

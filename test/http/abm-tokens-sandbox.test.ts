@@ -33,11 +33,19 @@ describe('ABM token upload against the sandbox in the same server', () => {
     const customers = (await (await api('/api/v1/customers?q=sandbox')).json()) as { items: Array<{ id: string }> };
     const customerId =
       customers.items[0]?.id ??
-      ((await (await api('/api/v1/customers', { method: 'POST', body: JSON.stringify({ name: 'Sandbox Co' }) })).json()) as { id: string }).id;
-    const site = (await (await api(`/api/v1/customers/${customerId}/sites`, { method: 'POST', body: JSON.stringify({ name: siteName }) })).json()) as {
+      (
+        (await (
+          await api('/api/v1/customers', { method: 'POST', body: JSON.stringify({ name: 'Sandbox Co' }) })
+        ).json()) as { id: string }
+      ).id;
+    const site = (await (
+      await api(`/api/v1/customers/${customerId}/sites`, { method: 'POST', body: JSON.stringify({ name: siteName }) })
+    ).json()) as {
       id: string;
     };
-    return (await (await api('/api/v1/abm-tokens', { method: 'POST', body: JSON.stringify({ customerId, siteId: site.id }) })).json()) as {
+    return (await (
+      await api('/api/v1/abm-tokens', { method: 'POST', body: JSON.stringify({ customerId, siteId: site.id }) })
+    ).json()) as {
       id: string;
     };
   }
@@ -45,7 +53,9 @@ describe('ABM token upload against the sandbox in the same server', () => {
   test('the public key goes to an MDM server in the sandbox ABM; its token uploads and the token is active with that server', async () => {
     const token = await pendingToken('Main Office');
     const publicKeyPem = await (await api(`/api/v1/abm-tokens/${token.id}/public-key`)).text();
-    const server = (await (await sandbox('/mdm-servers', { name: 'Orchard Server 1', publicKeyPem })).json()) as { id: string };
+    const server = (await (await sandbox('/mdm-servers', { name: 'Orchard Server 1', publicKeyPem })).json()) as {
+      id: string;
+    };
     const file = Buffer.from(await (await sandbox(`/mdm-servers/${server.id}/token`)).arrayBuffer());
 
     const uploaded = await api(`/api/v1/abm-tokens/${token.id}/token`, {

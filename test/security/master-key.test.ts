@@ -104,13 +104,21 @@ test('with ORCHARD_MASTER_KEY set, the keyring comes from env with the previous 
   });
   assert.equal(source, 'env');
   assert.equal(keyring.current.id, OPENSSL_KEY_ID);
-  assert.deepEqual(keyring.previous.map((k) => k.id), [OTHER_KEY_ID]);
+  assert.deepEqual(
+    keyring.previous.map((k) => k.id),
+    [OTHER_KEY_ID],
+  );
   await assert.rejects(stat(dataDir), { code: 'ENOENT' }, 'env keys never touch the data dir');
 });
 
 test('a bad ORCHARD_MASTER_KEY_PREVIOUS entry is reported by its position', async () => {
   await assert.rejects(
-    loadKeyring({ envKey: OPENSSL_KEY, envPrevious: `${OTHER_KEY},,nope`, dataDir: '/nonexistent', allowGenerate: false }),
+    loadKeyring({
+      envKey: OPENSSL_KEY,
+      envPrevious: `${OTHER_KEY},,nope`,
+      dataDir: '/nonexistent',
+      allowGenerate: false,
+    }),
     configError(/^ORCHARD_MASTER_KEY_PREVIOUS \(entry 3\) must be 32 bytes/),
   );
 });
@@ -154,7 +162,10 @@ test('an existing master.key written by hand (first line current, the rest previ
   const { keyring, source } = await loadKeyring({ dataDir, allowGenerate: true });
   assert.equal(source, 'file');
   assert.equal(keyring.current.id, OPENSSL_KEY_ID);
-  assert.deepEqual(keyring.previous.map((k) => k.id), [OTHER_KEY_ID]);
+  assert.deepEqual(
+    keyring.previous.map((k) => k.id),
+    [OTHER_KEY_ID],
+  );
 });
 
 test('a master.key readable by group or others is refused, like ssh refuses a loose private key', async () => {
@@ -165,7 +176,9 @@ test('a master.key readable by group or others is refused, like ssh refuses a lo
     await chmod(path, mode);
     await assert.rejects(
       loadKeyring({ dataDir, allowGenerate: true }),
-      configError(new RegExp(`master\\.key is accessible by group or others \\(mode 0${mode.toString(8)}\\); run: chmod 600 `)),
+      configError(
+        new RegExp(`master\\.key is accessible by group or others \\(mode 0${mode.toString(8)}\\); run: chmod 600 `),
+      ),
     );
   }
   await chmod(path, 0o600);
@@ -178,7 +191,10 @@ test('an empty or corrupt master.key is refused with the file and line named', a
   await writeFile(path, '\n', { mode: 0o600 });
   await assert.rejects(loadKeyring({ dataDir, allowGenerate: true }), configError(/master\.key contains no key/));
   await writeFile(path, `${OPENSSL_KEY}\nshort\n`, { mode: 0o600 });
-  await assert.rejects(loadKeyring({ dataDir, allowGenerate: true }), configError(/master\.key line 2 must be 32 bytes/));
+  await assert.rejects(
+    loadKeyring({ dataDir, allowGenerate: true }),
+    configError(/master\.key line 2 must be 32 bytes/),
+  );
 });
 
 test('concurrent first starts on an empty data dir agree on one key', async () => {
@@ -216,13 +232,19 @@ test('rotateKeyFile puts a new current key first and keeps the old ones as previ
 
   const { keyring } = await rotateKeyFile(dataDir);
   assert.notEqual(keyring.current.id, original.keyring.current.id);
-  assert.deepEqual(keyring.previous.map((k) => k.id), [original.keyring.current.id]);
+  assert.deepEqual(
+    keyring.previous.map((k) => k.id),
+    [original.keyring.current.id],
+  );
 
   const path = join(dataDir, 'master.key');
   assert.equal((await stat(path)).mode & 0o777, 0o600);
   const reloaded = await loadKeyring({ dataDir, allowGenerate: true });
   assert.equal(reloaded.keyring.current.id, keyring.current.id);
-  assert.deepEqual(reloaded.keyring.previous.map((k) => k.id), [original.keyring.current.id]);
+  assert.deepEqual(
+    reloaded.keyring.previous.map((k) => k.id),
+    [original.keyring.current.id],
+  );
 
   const box = new SecretBox(reloaded.keyring);
   assert.equal(box.needsRotation(sealed), true);
@@ -230,7 +252,10 @@ test('rotateKeyFile puts a new current key first and keeps the old ones as previ
   assert.equal(box.keyIdOf(resealed), keyring.current.id);
 
   const twice = await rotateKeyFile(dataDir);
-  assert.deepEqual(twice.keyring.previous.map((k) => k.id), [keyring.current.id, original.keyring.current.id]);
+  assert.deepEqual(
+    twice.keyring.previous.map((k) => k.id),
+    [keyring.current.id, original.keyring.current.id],
+  );
   assert.deepEqual(await readdir(dataDir), ['master.key']);
 });
 

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  hashPassword,
-  passwordNeedsRehash,
-  passwordProblems,
-  verifyPassword,
-} from '../../src/security/password.js';
+import { hashPassword, passwordNeedsRehash, passwordProblems, verifyPassword } from '../../src/security/password.js';
 
 // Made by Python's hashlib.scrypt(b"correct horse battery staple", salt=bytes(range(16)),
 // n=2**15, r=8, p=1, dklen=32): an independent implementation of the same encoding.

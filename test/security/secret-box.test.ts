@@ -87,7 +87,11 @@ test('tampering with iv, ciphertext, tag or header is refused with SECRET_CORRUP
     [v, id, iv, `${body}AAAA`].join('.'),
   ];
   for (const t of tampered) {
-    assert.throws(() => box.open(t, AAD), (err: unknown) => err instanceof SecretCorruptError, t);
+    assert.throws(
+      () => box.open(t, AAD),
+      (err: unknown) => err instanceof SecretCorruptError,
+      t,
+    );
   }
 });
 

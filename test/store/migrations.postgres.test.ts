@@ -22,8 +22,12 @@ describe('migrations on PostgreSQL', { skip: await postgresSkipReason() }, () =>
     // What a second Kysely app (or a parallel test run) leaves in the same database.
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
-    await client.query(`create table ${neighbour.schema}.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)`);
-    await client.query(`create table ${neighbour.schema}.kysely_migration_lock (id varchar(255) primary key, is_locked integer not null default 0)`);
+    await client.query(
+      `create table ${neighbour.schema}.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)`,
+    );
+    await client.query(
+      `create table ${neighbour.schema}.kysely_migration_lock (id varchar(255) primary key, is_locked integer not null default 0)`,
+    );
     await client.query(`insert into ${neighbour.schema}.kysely_migration values ('0001-foundation', 'x')`);
     await client.end();
 

@@ -46,7 +46,13 @@ for (const { engine, skip } of await engines()) {
       const created = await repo.insert({ id: 'c-1', name: 'Acme', nameKey: 'acme', now });
       assert.notEqual(created, 'name_taken');
       assert.equal(await repo.insert({ id: 'c-2', name: 'ACME', nameKey: 'acme', now }), 'name_taken');
-      assert.deepEqual(await repo.findById('c-1'), { id: 'c-1', name: 'Acme', siteCount: 0, createdAt: now, updatedAt: now });
+      assert.deepEqual(await repo.findById('c-1'), {
+        id: 'c-1',
+        name: 'Acme',
+        siteCount: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
       await repo.insert({ id: 'c-3', name: 'Beta', nameKey: 'beta', now });
       assert.equal(await repo.rename('c-3', 'acme', 'acme', now), 'name_taken');
       assert.equal(await repo.rename('missing', 'x', 'x', now), 'not_found');
@@ -85,10 +91,22 @@ for (const { engine, skip } of await engines()) {
       const sites = new KyselySiteRepository(k);
       await customers.insert({ id: 's-c1', name: 'Site owner', nameKey: 'site owner', now });
       await customers.insert({ id: 's-c2', name: 'Other owner', nameKey: 'other owner', now });
-      assert.notEqual(await sites.insert({ id: 's-1', customerId: 's-c1', name: 'Main', nameKey: 'main', now }), 'name_taken');
-      assert.equal(await sites.insert({ id: 's-2', customerId: 's-c1', name: 'MAIN', nameKey: 'main', now }), 'name_taken');
-      assert.notEqual(await sites.insert({ id: 's-3', customerId: 's-c2', name: 'Main', nameKey: 'main', now }), 'name_taken');
-      assert.equal(await sites.insert({ id: 's-4', customerId: 'nope', name: 'X', nameKey: 'x', now }), 'customer_not_found');
+      assert.notEqual(
+        await sites.insert({ id: 's-1', customerId: 's-c1', name: 'Main', nameKey: 'main', now }),
+        'name_taken',
+      );
+      assert.equal(
+        await sites.insert({ id: 's-2', customerId: 's-c1', name: 'MAIN', nameKey: 'main', now }),
+        'name_taken',
+      );
+      assert.notEqual(
+        await sites.insert({ id: 's-3', customerId: 's-c2', name: 'Main', nameKey: 'main', now }),
+        'name_taken',
+      );
+      assert.equal(
+        await sites.insert({ id: 's-4', customerId: 'nope', name: 'X', nameKey: 'x', now }),
+        'customer_not_found',
+      );
       assert.equal((await customers.findById('s-c1'))?.siteCount, 1);
 
       assert.deepEqual(await customers.delete('s-c1'), { attached: { sites: 1 } });
@@ -99,7 +117,10 @@ for (const { engine, skip } of await engines()) {
       assert.equal(await customers.delete('s-c1'), 'not_found');
 
       const page = await sites.listByCustomer('s-c2', { limit: 10 });
-      assert.deepEqual(page.items.map((s) => s.id), ['s-3']);
+      assert.deepEqual(
+        page.items.map((s) => s.id),
+        ['s-3'],
+      );
     });
 
     test('users: email unique, technicians keep their customer list', async () => {
@@ -107,10 +128,24 @@ for (const { engine, skip } of await engines()) {
       await customers.insert({ id: 'u-c1', name: 'Tech customer', nameKey: 'tech customer', now });
       const users = new KyselyUserRepository(k);
       const base = { passwordHash: 'scrypt$x', now };
-      const tech = await users.insert({ id: 'u-1', email: 'Tech@Example.com', emailKey: 'tech@example.com', role: 'technician', customerIds: ['u-c1'], ...base });
+      const tech = await users.insert({
+        id: 'u-1',
+        email: 'Tech@Example.com',
+        emailKey: 'tech@example.com',
+        role: 'technician',
+        customerIds: ['u-c1'],
+        ...base,
+      });
       assert.notEqual(tech, 'email_taken');
       assert.equal(
-        await users.insert({ id: 'u-2', email: 'tech@example.com', emailKey: 'tech@example.com', role: 'admin', customerIds: [], ...base }),
+        await users.insert({
+          id: 'u-2',
+          email: 'tech@example.com',
+          emailKey: 'tech@example.com',
+          role: 'admin',
+          customerIds: [],
+          ...base,
+        }),
         'email_taken',
       );
       assert.equal(await users.findById('u-2'), undefined, 'the refused insert left no half-made user');
@@ -123,9 +158,23 @@ for (const { engine, skip } of await engines()) {
 
     test('sessions: found only while live; expired ones are purged', async () => {
       const users = new KyselyUserRepository(k);
-      await users.insert({ id: 'sess-u', email: 's@example.com', emailKey: 's@example.com', role: 'admin', customerIds: [], passwordHash: 'h', now });
+      await users.insert({
+        id: 'sess-u',
+        email: 's@example.com',
+        emailKey: 's@example.com',
+        role: 'admin',
+        customerIds: [],
+        passwordHash: 'h',
+        now,
+      });
       const sessions = new KyselySessionRepository(k);
-      await sessions.insert({ id: 'sess-1', tokenHash: 'hash-1', userId: 'sess-u', now, expiresAt: '2026-06-01T13:00:00.000Z' });
+      await sessions.insert({
+        id: 'sess-1',
+        tokenHash: 'hash-1',
+        userId: 'sess-u',
+        now,
+        expiresAt: '2026-06-01T13:00:00.000Z',
+      });
       assert.equal((await sessions.findLiveByHash('hash-1', now))?.userId, 'sess-u');
       assert.equal(await sessions.findLiveByHash('hash-1', '2026-06-01T13:00:00.000Z'), undefined);
       await sessions.extend('sess-1', now, '2026-06-01T20:00:00.000Z');
@@ -140,7 +189,10 @@ for (const { engine, skip } of await engines()) {
       assert.equal((await keys.findActiveByHash('kh-1'))?.id, 'k-1');
       assert.equal(await keys.existsWithHash('kh-1'), true);
       const revoked = await keys.revoke('orch_abcdefg', now);
-      assert.deepEqual(revoked.map((r) => r.id), ['k-1']);
+      assert.deepEqual(
+        revoked.map((r) => r.id),
+        ['k-1'],
+      );
       assert.equal(await keys.findActiveByHash('kh-1'), undefined);
       assert.deepEqual(await keys.revoke('k-1', now), [], 'revoking twice revokes nothing');
     });
@@ -237,9 +289,18 @@ for (const { engine, skip } of await engines()) {
       const secrets = new KyselySecretRepository(k);
       await secrets.insert({ id: 'sec-1', purpose: 'test', sealed: 'v1.old.a.b', keyId: 'old', now });
       await secrets.insert({ id: 'sec-2', purpose: 'test', sealed: 'v1.new.a.b', keyId: 'new', now });
-      assert.deepEqual((await secrets.listNotUnderKey('new', '', 10)).map((s) => s.id), ['sec-1']);
-      assert.equal(await secrets.replaceSealed('sec-1', 'v1.stale', { sealed: 'v1.new.c.d', keyId: 'new', now }), false);
-      assert.equal(await secrets.replaceSealed('sec-1', 'v1.old.a.b', { sealed: 'v1.new.c.d', keyId: 'new', now }), true);
+      assert.deepEqual(
+        (await secrets.listNotUnderKey('new', '', 10)).map((s) => s.id),
+        ['sec-1'],
+      );
+      assert.equal(
+        await secrets.replaceSealed('sec-1', 'v1.stale', { sealed: 'v1.new.c.d', keyId: 'new', now }),
+        false,
+      );
+      assert.equal(
+        await secrets.replaceSealed('sec-1', 'v1.old.a.b', { sealed: 'v1.new.c.d', keyId: 'new', now }),
+        true,
+      );
       assert.deepEqual(await secrets.listNotUnderKey('new', '', 10), []);
       assert.equal(await secrets.delete('sec-1'), true);
       assert.equal(await secrets.findById('sec-1'), undefined);

@@ -26,7 +26,8 @@ function pagedFetch(total: number) {
     const limit = body.limit ?? 100;
     const end = Math.min(total, offset + limit);
     const devices = [];
-    for (let n = offset; n < end; n++) devices.push({ serial_number: serial(n), model: 'iPad', os: 'iPadOS', profile_status: 'empty' });
+    for (let n = offset; n < end; n++)
+      devices.push({ serial_number: serial(n), model: 'iPad', os: 'iPadOS', profile_status: 'empty' });
     return {
       body: {
         cursor: Buffer.from(String(end)).toString('base64url'),
@@ -56,8 +57,14 @@ test('fetch paging yields every device exactly once, each page with the cursor t
 
   const pages = await collect(fetchAllDevices(client, { limit: 1000 }));
 
-  assert.deepEqual(pages.map((page) => page.devices.length), [1000, 1000, 500]);
-  assert.deepEqual(pages.map((page) => page.moreToFollow), [true, true, false]);
+  assert.deepEqual(
+    pages.map((page) => page.devices.length),
+    [1000, 1000, 500],
+  );
+  assert.deepEqual(
+    pages.map((page) => page.moreToFollow),
+    [true, true, false],
+  );
   const seen = pages.flatMap((page) => page.devices.map((device) => device.serialNumber));
   assert.equal(seen.length, 2500);
   assert.equal(new Set(seen).size, 2500);
@@ -74,7 +81,10 @@ test('fetch paging resumes from a persisted cursor', async (t) => {
   const resumeAt = Buffer.from('200').toString('base64url');
 
   const pages = await collect(fetchAllDevices(client, { cursor: resumeAt, limit: 100 }));
-  assert.deepEqual(pages.flatMap((page) => page.devices.map((device) => device.serialNumber)), [...Array(50).keys()].map((n) => serial(200 + n)));
+  assert.deepEqual(
+    pages.flatMap((page) => page.devices.map((device) => device.serialNumber)),
+    [...Array(50).keys()].map((n) => serial(200 + n)),
+  );
 });
 
 test('Apple echoing the same cursor with more_to_follow and no devices stops with DEP_CURSOR_STUCK instead of spinning', async (t) => {
@@ -94,7 +104,10 @@ test('Apple echoing the same cursor with more_to_follow and no devices stops wit
   assert.ok(error instanceof DepCursorStuckError);
   assert.equal(error.code, 'DEP_CURSOR_STUCK');
   assert.match(error.message, /known Apple fault/);
-  assert.deepEqual(yielded.map((page) => page.cursor), ['MTAw', 'MTAw']);
+  assert.deepEqual(
+    yielded.map((page) => page.cursor),
+    ['MTAw', 'MTAw'],
+  );
   assert.equal(apple.calls('POST /server/devices').length, 3);
 });
 
@@ -102,7 +115,11 @@ test('the same cursor echoed with an identical page of devices is stuck too', as
   const { apple, client } = await fresh();
   t.after(() => apple.close());
   apple.route('POST /devices/sync', {
-    body: { cursor: 'S1', devices: [{ serial_number: 'A1', op_type: 'modified', op_date: '2025-06-01T10:00:00Z' }], more_to_follow: true },
+    body: {
+      cursor: 'S1',
+      devices: [{ serial_number: 'A1', op_type: 'modified', op_date: '2025-06-01T10:00:00Z' }],
+      more_to_follow: true,
+    },
   });
   await assert.rejects(collect(syncDevices(client, 'S1')), DepCursorStuckError);
   // The first answer is new devices; the next two repeat it on the same cursor.
@@ -118,10 +135,17 @@ test('one echo followed by progress is tolerated', async (t) => {
     { body: { cursor: 'S3', devices: [], more_to_follow: false } },
   ]);
   const pages = await collect(syncDevices(client, 'S1', { limit: 500 }));
-  assert.deepEqual(pages.map((page) => page.cursor), ['S1', 'S2', 'S3']);
+  assert.deepEqual(
+    pages.map((page) => page.cursor),
+    ['S1', 'S2', 'S3'],
+  );
   assert.deepEqual(
     apple.calls('POST /devices/sync').map((request) => request.json),
-    [{ cursor: 'S1', limit: 500 }, { cursor: 'S1', limit: 500 }, { cursor: 'S2', limit: 500 }],
+    [
+      { cursor: 'S1', limit: 500 },
+      { cursor: 'S1', limit: 500 },
+      { cursor: 'S2', limit: 500 },
+    ],
   );
 });
 
@@ -129,8 +153,20 @@ test('sync pages carry op_type and op_date, and each page its cursor', async (t)
   const { apple, client } = await fresh();
   t.after(() => apple.close());
   apple.route('POST /devices/sync', [
-    { body: { cursor: 'S2', devices: [{ serial_number: 'A1', op_type: 'added', op_date: '2025-06-01T10:00:00Z' }], more_to_follow: true } },
-    { body: { cursor: 'S3', devices: [{ serial_number: 'A1', op_type: 'deleted', op_date: '2025-06-01T11:00:00Z' }], more_to_follow: false } },
+    {
+      body: {
+        cursor: 'S2',
+        devices: [{ serial_number: 'A1', op_type: 'added', op_date: '2025-06-01T10:00:00Z' }],
+        more_to_follow: true,
+      },
+    },
+    {
+      body: {
+        cursor: 'S3',
+        devices: [{ serial_number: 'A1', op_type: 'deleted', op_date: '2025-06-01T11:00:00Z' }],
+        more_to_follow: false,
+      },
+    },
   ]);
   const pages = await collect(syncDevices(client, 'S1'));
   assert.deepEqual(
@@ -155,11 +191,26 @@ test('EXHAUSTED_CURSOR on a fetch tells the caller to sync from the same cursor;
   const pages = await collect(syncDevices(client, recovery.cursor));
   assert.equal(pages[0]?.cursor, 'S2');
 
-  assert.deepEqual(recoverFromCursorError(new DepCursorExhaustedError('POST /devices/sync'), { during: 'sync', cursor: 'S1' }), { next: 'full_fetch' });
-  assert.deepEqual(recoverFromCursorError(new DepCursorExpiredError('POST /devices/sync'), { during: 'sync', cursor: 'S1' }), { next: 'full_fetch' });
   assert.deepEqual(
-    recoverFromCursorError(new DepCursorInvalidError('POST /devices/sync', 'CURSOR_REQUIRED'), { during: 'sync', cursor: '' }),
+    recoverFromCursorError(new DepCursorExhaustedError('POST /devices/sync'), { during: 'sync', cursor: 'S1' }),
     { next: 'full_fetch' },
   );
-  assert.equal(recoverFromCursorError(new DepUnavailableError('POST /devices/sync', 'h', 'HTTP 503', 5, true), { during: 'sync', cursor: 'S1' }), null);
+  assert.deepEqual(
+    recoverFromCursorError(new DepCursorExpiredError('POST /devices/sync'), { during: 'sync', cursor: 'S1' }),
+    { next: 'full_fetch' },
+  );
+  assert.deepEqual(
+    recoverFromCursorError(new DepCursorInvalidError('POST /devices/sync', 'CURSOR_REQUIRED'), {
+      during: 'sync',
+      cursor: '',
+    }),
+    { next: 'full_fetch' },
+  );
+  assert.equal(
+    recoverFromCursorError(new DepUnavailableError('POST /devices/sync', 'h', 'HTTP 503', 5, true), {
+      during: 'sync',
+      cursor: 'S1',
+    }),
+    null,
+  );
 });

@@ -82,7 +82,11 @@ test('a device maps every field of the protocol page; missing fields are null an
       cursor: 'c1',
       fetched_until: '2025-06-01T12:00:00Z',
       more_to_follow: false,
-      devices: [APPLE_DEVICE, { serial_number: 'DMPZZ1', profile_assign_time: '2025-05-30 08:15:00' }, { model: 'no serial' }],
+      devices: [
+        APPLE_DEVICE,
+        { serial_number: 'DMPZZ1', profile_assign_time: '2025-05-30 08:15:00' },
+        { model: 'no serial' },
+      ],
     },
   });
   const page = await client.fetchDevices();
@@ -107,7 +111,11 @@ test('a device maps every field of the protocol page; missing fields are null an
   assert.deepEqual(page.devices[0], expected);
   assert.equal(page.devices[1]?.serialNumber, 'DMPZZ1');
   assert.equal(page.devices[1]?.model, null);
-  assert.equal(page.devices[1]?.profileAssignTime, '2025-05-30T08:15:00.000Z', 'no offset: read as UTC, not local time');
+  assert.equal(
+    page.devices[1]?.profileAssignTime,
+    '2025-05-30T08:15:00.000Z',
+    'no offset: read as UTC, not local time',
+  );
   assert.equal(page.devices.length, 2);
   assert.equal(page.ignoredDevices, 1);
   assert.equal(page.fetchedUntil, '2025-06-01T12:00:00.000Z');
@@ -151,7 +159,13 @@ test('device details: POST /devices with the serials, answers keyed by serial wi
 
   const many = Array.from({ length: 1500 }, (_, n) => `S${n}`);
   assert.equal(Object.keys(await client.deviceDetails(many)).length, 1500);
-  assert.deepEqual(apple.calls('POST /devices').slice(1).map((request) => (request.json as { devices: string[] }).devices.length), [1000, 500]);
+  assert.deepEqual(
+    apple
+      .calls('POST /devices')
+      .slice(1)
+      .map((request) => (request.json as { devices: string[] }).devices.length),
+    [1000, 500],
+  );
 });
 
 test('disown: POST /devices/disown, at most 1000 serials and never batched behind the caller’s back', async (t) => {
@@ -205,7 +219,15 @@ test('get profile asks GET /profile?profile_uuid= and maps the answer back to ca
   const { apple, client } = await fresh();
   t.after(() => apple.close());
   apple.route('GET /profile', {
-    body: { profile_uuid: 'P1', profile_name: 'Acme staff', url: 'https://x/enroll', is_supervised: true, allow_pairing: false, skip_setup_items: ['TOS'], extra_future: 'x' },
+    body: {
+      profile_uuid: 'P1',
+      profile_name: 'Acme staff',
+      url: 'https://x/enroll',
+      is_supervised: true,
+      allow_pairing: false,
+      skip_setup_items: ['TOS'],
+      extra_future: 'x',
+    },
   });
   assert.deepEqual(await client.getProfile('P1'), {
     profileUuid: 'P1',
@@ -234,7 +256,10 @@ test('assign profile batches by 1000, merges per-serial statuses and keeps the l
   const serials = Array.from({ length: 2001 }, (_, n) => `S${n}`);
   const result = await client.assignProfile('P1', serials);
 
-  assert.deepEqual(apple.calls('POST /profile/devices').map((request) => (request.json as { devices: string[] }).devices.length), [1000, 1000, 1]);
+  assert.deepEqual(
+    apple.calls('POST /profile/devices').map((request) => (request.json as { devices: string[] }).devices.length),
+    [1000, 1000, 1],
+  );
   assert.equal(Object.keys(result.devices).length, 2001);
   assert.equal(result.devices['S0'], 'SUCCESS');
   assert.equal(result.devices['S1500'], 'THROTTLED');
@@ -262,5 +287,9 @@ test('activation lock posts device, escrow_key and lost_message', async (t) => {
     serialNumber: 'A1',
     responseStatus: 'SUCCESS',
   });
-  assert.deepEqual(apple.calls('POST /device/activationlock')[0]?.json, { device: 'A1', escrow_key: 'E5C0', lost_message: 'Call IT' });
+  assert.deepEqual(apple.calls('POST /device/activationlock')[0]?.json, {
+    device: 'A1',
+    escrow_key: 'E5C0',
+    lost_message: 'Call IT',
+  });
 });

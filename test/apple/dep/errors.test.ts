@@ -99,8 +99,14 @@ test('a 2xx answer that is not JSON, or lacks a field every answer has, is DEP_U
   apple.route('GET /account', [{ body: '<html>maintenance</html>' }, { body: { server_name: 'no uuid' } }]);
   apple.route('POST /profile', { body: { devices: {} } });
   const client = new DepClient(testOptions(apple).options);
-  await assert.rejects(client.account(), (error: unknown) => error instanceof DepUnexpectedResponseError && /not JSON/.test(error.message));
-  await assert.rejects(client.account(), (error: unknown) => error instanceof DepUnexpectedResponseError && /server_uuid/.test(error.message));
+  await assert.rejects(
+    client.account(),
+    (error: unknown) => error instanceof DepUnexpectedResponseError && /not JSON/.test(error.message),
+  );
+  await assert.rejects(
+    client.account(),
+    (error: unknown) => error instanceof DepUnexpectedResponseError && /server_uuid/.test(error.message),
+  );
   await assert.rejects(client.defineProfile({ profileName: 'p' }), { code: 'DEP_UNEXPECTED_RESPONSE' });
 });
 

@@ -6,7 +6,12 @@ import { DepClient, DepThrottledError, DepUnavailableError } from '../../../src/
 import { backoffDelayMs, parseRetryAfter } from '../../../src/apple/dep/retry.js';
 import { NOW, startFakeApple, testOptions, type FakeApple } from './support/fake-apple.js';
 
-const PAGE = { cursor: 'c1', devices: [{ serial_number: 'C02ABC' }], more_to_follow: false, fetched_until: '2025-06-01T12:00:00Z' };
+const PAGE = {
+  cursor: 'c1',
+  devices: [{ serial_number: 'C02ABC' }],
+  more_to_follow: false,
+  fetched_until: '2025-06-01T12:00:00Z',
+};
 const PROFILE = { profileName: 'Staff', url: 'https://orchard.example/mdm/enroll/k' };
 
 async function fresh(): Promise<FakeApple> {
@@ -26,8 +31,14 @@ test('Retry-After is read as seconds or as an HTTP-date against the injected clo
 
 test('backoff is exponential with full jitter and a ceiling', () => {
   const policy = { baseDelayMs: 1000, maxDelayMs: 5000 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, { ...policy, random: () => 0.999999 })), [999, 1999, 3999, 4999, 4999]);
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(n, { ...policy, random: () => 0 })), [0, 0, 0]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, { ...policy, random: () => 0.999999 })),
+    [999, 1999, 3999, 4999, 4999],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelayMs(n, { ...policy, random: () => 0 })),
+    [0, 0, 0],
+  );
 });
 
 test('429 with Retry-After in seconds, then success: waits as Apple asks (sleep recorded, not real)', async (t) => {
@@ -56,7 +67,12 @@ test('429 with Retry-After as an HTTP-date, then success', async (t) => {
 test('503 three times, then success: exponential backoff with jitter between attempts', async (t) => {
   const apple = await fresh();
   t.after(() => apple.close());
-  apple.route('POST /server/devices', [{ status: 503 }, { status: 503 }, { status: 503, body: 'SERVICE_UNAVAILABLE' }, { body: PAGE }]);
+  apple.route('POST /server/devices', [
+    { status: 503 },
+    { status: 503 },
+    { status: 503, body: 'SERVICE_UNAVAILABLE' },
+    { body: PAGE },
+  ]);
   const { options, sleeps } = testOptions(apple);
 
   await new DepClient(options).fetchDevices();
@@ -106,19 +122,32 @@ test('a Retry-After beyond the cap fails at once with DEP_THROTTLED instead of s
   const apple = await fresh();
   t.after(() => apple.close());
   apple.route('POST /server/devices', { status: 429, headers: { 'Retry-After': '3600' } });
-  apple.route('GET /account', { status: 503, headers: { 'Retry-After': new Date(NOW.getTime() + 7_200_000).toUTCString() } });
+  apple.route('GET /account', {
+    status: 503,
+    headers: { 'Retry-After': new Date(NOW.getTime() + 7_200_000).toUTCString() },
+  });
   const { options, sleeps } = testOptions(apple, { maxRetryAfterMs: 5 * 60_000 });
   const client = new DepClient(options);
 
-  await assert.rejects(client.fetchDevices(), (error: unknown) => error instanceof DepThrottledError && error.retryAfterSeconds === 3600);
-  await assert.rejects(client.account(), (error: unknown) => error instanceof DepUnavailableError && error.retryAfterSeconds === 7200);
+  await assert.rejects(
+    client.fetchDevices(),
+    (error: unknown) => error instanceof DepThrottledError && error.retryAfterSeconds === 3600,
+  );
+  await assert.rejects(
+    client.account(),
+    (error: unknown) => error instanceof DepUnavailableError && error.retryAfterSeconds === 7200,
+  );
   assert.deepEqual(sleeps, []);
 });
 
 test('a non-idempotent call is retried on 429 and 503: Apple did not process it', async (t) => {
   const apple = await fresh();
   t.after(() => apple.close());
-  apple.route('POST /profile', [{ status: 429, headers: { 'Retry-After': '1' } }, { status: 503 }, { body: { profile_uuid: 'P1', devices: {} } }]);
+  apple.route('POST /profile', [
+    { status: 429, headers: { 'Retry-After': '1' } },
+    { status: 503 },
+    { body: { profile_uuid: 'P1', devices: {} } },
+  ]);
   const { options, sleeps } = testOptions(apple);
 
   assert.equal((await new DepClient(options).defineProfile(PROFILE)).profileUuid, 'P1');
@@ -166,7 +195,9 @@ test('a connection that never opened is retried even for a non-idempotent call',
   const refuseTwice = async (input: URL | string, init: RequestInit): Promise<Response> => {
     if (String(input).endsWith('/device/activationlock') && refusals < 2) {
       refusals++;
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      });
     }
     return fetch(input, init);
   };
@@ -231,7 +262,10 @@ test('a body that stalls after the headers also times out', async (t) => {
     fetch: (input, init) =>
       String(input).endsWith('/account') ? fetch(`http://127.0.0.1:${port}/account`, init) : fetch(input, init),
   });
-  await assert.rejects(client.account(), (error: unknown) => error instanceof DepUnavailableError && /timed out/.test(error.reason));
+  await assert.rejects(
+    client.account(),
+    (error: unknown) => error instanceof DepUnavailableError && /timed out/.test(error.reason),
+  );
 });
 
 test('the caller can cancel a call, which is neither retried nor wrapped', async (t) => {

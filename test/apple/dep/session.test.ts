@@ -168,7 +168,10 @@ test('a non-idempotent call refused for a stale session is repeated after loggin
 
   await client.account();
   apple.expireSessions();
-  assert.equal((await client.defineProfile({ profileName: 'Staff', url: 'https://orchard.example/mdm/enroll/k' })).profileUuid, 'P1');
+  assert.equal(
+    (await client.defineProfile({ profileName: 'Staff', url: 'https://orchard.example/mdm/enroll/k' })).profileUuid,
+    'P1',
+  );
   assert.equal(apple.calls('POST /profile').length, 2);
 });
 
@@ -196,7 +199,12 @@ test('concurrent calls share one GET /session, at first login and at renewal', a
   apple.expireSessions();
   await Promise.all([client.account(), client.account(), client.account()]);
   assert.equal(apple.calls('GET /session').length, 2);
-  assert.ok(apple.calls('GET /account').slice(-3).every((request) => request.headers['x-adm-auth-session'] === 'session-2'));
+  assert.ok(
+    apple
+      .calls('GET /account')
+      .slice(-3)
+      .every((request) => request.headers['x-adm-auth-session'] === 'session-2'),
+  );
 });
 
 test('T_C_NOT_SIGNED on /session or on a later call is DEP_TERMS_NOT_ACCEPTED, telling the admin to accept the terms', async (t) => {
@@ -216,7 +224,10 @@ test('T_C_NOT_SIGNED on /session or on a later call is DEP_TERMS_NOT_ACCEPTED, t
   const later = await fresh();
   t.after(() => later.close());
   later.route('POST /devices/sync', { status: 403, body: '{"code":"T_C_NOT_SIGNED"}' });
-  await assert.rejects(new DepClient(testOptions(later).options).syncDevices({ cursor: 'c' }), DepTermsNotAcceptedError);
+  await assert.rejects(
+    new DepClient(testOptions(later).options).syncDevices({ cursor: 'c' }),
+    DepTermsNotAcceptedError,
+  );
   assert.equal(later.calls('POST /devices/sync').length, 1);
 });
 
@@ -234,7 +245,11 @@ test('a 401 on /session is DEP_TOKEN_REJECTED, and token_expired is DEP_TOKEN_EX
     assert.ok(error instanceof type, body);
     assert.equal((error as DepTokenRejectedError).code, code);
     assert.match((error as Error).message, /Download a new token .* upload it to Orchard/);
-    assert.equal((error as DepTokenRejectedError).kind, 'conflict', 'never "unauthenticated": that signs the Orchard user out');
+    assert.equal(
+      (error as DepTokenRejectedError).kind,
+      'conflict',
+      'never "unauthenticated": that signs the Orchard user out',
+    );
     assert.ok(!(error as Error).message.includes(TOKEN.accessToken));
     assert.equal(apple.calls('GET /session').length, 1);
   }
@@ -251,7 +266,10 @@ test('a wrong signature is refused by the fake, so the signing is really checked
 test('403 ACCESS_DENIED and 403 token_rejected on a call map to their own errors', async (t) => {
   const apple = await fresh();
   t.after(() => apple.close());
-  apple.route('GET /account', [{ status: 403, body: 'ACCESS_DENIED' }, { status: 403, body: '"token_rejected"' }]);
+  apple.route('GET /account', [
+    { status: 403, body: 'ACCESS_DENIED' },
+    { status: 403, body: '"token_rejected"' },
+  ]);
   const client = new DepClient(testOptions(apple).options);
   await assert.rejects(client.account(), { code: 'DEP_ACCESS_DENIED' });
   await assert.rejects(client.account(), { code: 'DEP_TOKEN_REJECTED' });

@@ -11,7 +11,10 @@ export interface KeyPairFiles {
   readonly certificatePath: string;
 }
 
-export function openssl(args: readonly string[], options: { cwd?: string; input?: string | Buffer } = {}): Promise<Buffer> {
+export function openssl(
+  args: readonly string[],
+  options: { cwd?: string; input?: string | Buffer } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'openssl',
@@ -45,7 +48,21 @@ function uniqueName(prefix: string): string {
 export async function opensslKeyPair(dir: string, commonName: string): Promise<KeyPairFiles> {
   const name = uniqueName('req');
   await openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-subj', `/CN=${commonName}`, '-days', '30'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-subj',
+      `/CN=${commonName}`,
+      '-days',
+      '30',
+    ],
     { cwd: dir },
   );
   return {
@@ -56,7 +73,11 @@ export async function opensslKeyPair(dir: string, commonName: string): Promise<K
 }
 
 /** Writes a certificate PEM we hold in memory so OpenSSL can encrypt to it. */
-export async function certificateFile(dir: string, certificatePem: string, privateKeyPem: string): Promise<KeyPairFiles> {
+export async function certificateFile(
+  dir: string,
+  certificatePem: string,
+  privateKeyPem: string,
+): Promise<KeyPairFiles> {
   const certificatePath = join(dir, `${uniqueName('cert')}.crt`);
   await writeFile(certificatePath, certificatePem);
   return { privateKeyPem, certificatePem, certificatePath };
@@ -77,7 +98,12 @@ export interface EncryptOptions {
 }
 
 /** `openssl smime|cms -encrypt` of `inner` to the certificate at `certificatePath`. */
-export async function encryptWithOpenssl(dir: string, certificatePath: string, inner: string, options: EncryptOptions): Promise<Buffer> {
+export async function encryptWithOpenssl(
+  dir: string,
+  certificatePath: string,
+  inner: string,
+  options: EncryptOptions,
+): Promise<Buffer> {
   const input = join(dir, `${uniqueName('inner')}.txt`);
   await writeFile(input, inner);
   const args = [options.tool, '-encrypt', '-binary', options.cipher, '-outform', options.outform, '-in', input];

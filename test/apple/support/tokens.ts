@@ -11,8 +11,7 @@ export const appleFixture = {
   privateKeyPem: readFileSync(new URL('key.pem', FIXTURE_DIR), 'utf8'),
   certificatePem: readFileSync(new URL('cert.pem', FIXTURE_DIR), 'utf8'),
   expected: {
-    consumerKey:
-      'CK_75b2eb55cec9641e869a7d2c88b4bf1f7ffee504716571d191306385b8647ead9a4239ad6a2095ea0197feb46ce61399',
+    consumerKey: 'CK_75b2eb55cec9641e869a7d2c88b4bf1f7ffee504716571d191306385b8647ead9a4239ad6a2095ea0197feb46ce61399',
     consumerSecret: 'CS_810bb5ab05e53becb3bfbe40b3608a0c9039c457',
     accessToken: 'AT_O8474885631Oe8ddece11c1a70077b340e281a2c4e2c4924a54cO1737111741803',
     accessSecret: 'AS_97b944021a19633782a36c2a85038a46d6acaa06',

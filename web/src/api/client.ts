@@ -95,7 +95,11 @@ async function parseBody<T>(response: Response): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ApiError(response.status, { title: 'Unexpected response' }, 'Orchard sent a response that is not valid JSON.');
+    throw new ApiError(
+      response.status,
+      { title: 'Unexpected response' },
+      'Orchard sent a response that is not valid JSON.',
+    );
   }
 }
 

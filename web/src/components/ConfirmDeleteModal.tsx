@@ -26,13 +26,7 @@ export function ConfirmDeleteModal({
 }: ConfirmDeleteModalProps) {
   useHideAppBehindDialog(opened);
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={title}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
-    >
+    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close dialog' }}>
       <ConfirmBody onCancel={onClose} onConfirm={onConfirm} confirmLabel={confirmLabel}>
         {children}
       </ConfirmBody>

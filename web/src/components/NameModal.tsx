@@ -22,13 +22,7 @@ export interface NameModalProps {
 /** A one-field form in a modal: create or rename a customer or a site. */
 export function NameModal({ opened, onClose, title, ...formProps }: NameModalProps) {
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={title}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
-    >
+    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close dialog' }}>
       <NameForm onCancel={onClose} {...formProps} />
     </Modal>
   );

@@ -27,7 +27,12 @@ export interface Recorded {
 }
 
 export type Reply =
-  | { readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: unknown; readonly delayMs?: number }
+  | {
+      readonly status?: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly body?: unknown;
+      readonly delayMs?: number;
+    }
   | { readonly destroy: true }
   | { readonly hang: true };
 
@@ -109,7 +114,8 @@ export async function startFakeApple(options: { readonly prefix?: string } = {})
         }
         if ('hang' in reply) return;
         if (reply.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
-        const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        const text =
+          reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         res.writeHead(reply.status ?? 200, {
           'Content-Type': typeof reply.body === 'string' ? 'text/plain;charset=UTF8' : 'application/json;charset=UTF8',
           ...reply.headers,

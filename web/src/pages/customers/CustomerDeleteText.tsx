@@ -13,8 +13,8 @@ export function CustomerDeleteText({ customer }: { customer: Customer }) {
       </Text>
       {customer.siteCount > 0 ? (
         <Text size="sm" c="orange.8">
-          This customer still has {plural(customer.siteCount, 'site')}. Orchard only deletes a customer without
-          sites, so delete its sites first.
+          This customer still has {plural(customer.siteCount, 'site')}. Orchard only deletes a customer without sites,
+          so delete its sites first.
         </Text>
       ) : (
         <Text size="sm" c="dimmed">

@@ -51,10 +51,7 @@ function CustomerDetail({ customer }: { customer: Customer }) {
               </Button>
             </Menu.Target>
             <Menu.Dropdown>
-              <Menu.Item
-                leftSection={<IconPencil size={16} />}
-                onClick={() => setDialog({ kind: 'rename', customer })}
-              >
+              <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setDialog({ kind: 'rename', customer })}>
                 Rename
               </Menu.Item>
               <Menu.Item

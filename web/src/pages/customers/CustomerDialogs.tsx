@@ -6,9 +6,7 @@ import { useCreateCustomer, useDeleteCustomer, useRenameCustomer } from '../../q
 import { CustomerDeleteText } from './CustomerDeleteText';
 
 export type CustomerDialog =
-  | { kind: 'create' }
-  | { kind: 'rename'; customer: Customer }
-  | { kind: 'delete'; customer: Customer };
+  { kind: 'create' } | { kind: 'rename'; customer: Customer } | { kind: 'delete'; customer: Customer };
 
 export interface CustomerDialogsProps {
   dialog: CustomerDialog | null;

@@ -70,8 +70,8 @@ export function SiteDialogs({ customer, dialog, onClose }: SiteDialogsProps) {
             <Text span fw={600} size="sm">
               {dialog.site.name}
             </Text>{' '}
-            will be permanently removed from {customer.name}. Orchard refuses to delete a site that still has ABM
-            tokens or devices; move or delete them first.
+            will be permanently removed from {customer.name}. Orchard refuses to delete a site that still has ABM tokens
+            or devices; move or delete them first.
           </Text>
         </ConfirmDeleteModal>
       );
