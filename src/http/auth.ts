@@ -43,6 +43,11 @@ export interface AuthOptions {
   readonly secureCookies: boolean;
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
 /** Who sent a request: the principal, and the session token when it came by cookie. */
 export interface RequestIdentity {
   readonly principal: Principal;
@@ -60,8 +65,8 @@ export async function authenticateRequest(
 ): Promise<RequestIdentity | null> {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const principal = match?.[1] === undefined ? undefined : await accounts.authenticateApiKey(match[1]);
+    const key = bearerToken(authorization);
+    const principal = key === undefined ? undefined : await accounts.authenticateApiKey(key);
     // A wrong key is an error even on public routes: a script should learn at once that its key is dead.
     if (principal === undefined) {
       throw new UnauthenticatedError(

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/config.js';
+import { bearerToken } from './auth.js';
 import { makeProblem, sendProblem } from './problem.js';
 
 /**
@@ -22,11 +23,11 @@ export function metricsAccess(mode: Config['mode'], token: string | undefined): 
 }
 
 function presentsToken(request: FastifyRequest, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  if (match?.[1] === undefined) return false;
+  const presented = bearerToken(request.headers.authorization);
+  if (presented === undefined) return false;
   // Digests have equal lengths, so the comparison takes the same time whatever was sent.
   const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(match[1]), digest(token));
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 /**
