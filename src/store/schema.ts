@@ -116,9 +116,18 @@ export interface AbmTokenKeysTable {
   created_at: string;
 }
 
-export type EnrollmentState = 'awaiting_enrollment' | 'enrolled' | 'unenrolled' | 'removed' | 'released';
+/** Where a device stands with Orchard; the one list the API schema, store and web app derive from. */
+export const ENROLLMENT_STATES = [
+  'awaiting_enrollment',
+  'enrolling',
+  'enrolled',
+  'unenrolled',
+  'removed',
+  'released',
+] as const;
+export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
 export type ProfileAssignStatus = 'pending' | 'assigned' | 'failed' | 'not_accessible';
-export type MdmEnrollment = 'none' | 'enrolled' | 'unenrolled';
+export type MdmEnrollment = 'none' | 'enrolling' | 'enrolled' | 'unenrolled';
 /** Apple's profile_status values; anything else Apple sends is stored as null. */
 export type AppleProfileStatus = 'empty' | 'assigned' | 'pushed' | 'removed';
 
@@ -155,6 +164,13 @@ export interface DevicesTable {
   released_at: string | null;
   created_at: string;
   updated_at: string;
+  /** What the device reported (MachineInfo, Authenticate, DeviceInformation); migration 0005. */
+  device_name: string | null;
+  os_version: string | null;
+  build_version: string | null;
+  model_name: string | null;
+  product_name: string | null;
+  last_seen_at: string | null;
 }
 
 /** Booleans are 0/1 integers on both engines. */
@@ -179,6 +195,8 @@ export interface EnrollmentProfilesTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  minimum_ios_version: string | null;
+  minimum_macos_version: string | null;
 }
 
 export type SyncPhase = 'fetch' | 'sync';
@@ -201,6 +219,85 @@ export interface SyncStatesTable {
   updated_at: string;
 }
 
+export type PkiIdentityName = 'device_ca' | 'profile_signer';
+
+export interface PkiIdentitiesTable {
+  name: PkiIdentityName;
+  certificate_pem: string;
+  private_key_secret_id: string;
+  created_at: string;
+}
+
+export interface EnrollmentAttemptsTable {
+  id: string;
+  token_id: string;
+  serial_number: string;
+  udid: string;
+  product: string;
+  build_version: string;
+  os_version: string | null;
+  imei: string | null;
+  meid: string | null;
+  language: string | null;
+  signer_sha256: string;
+  challenge_hash: string;
+  challenge_expires_at: string;
+  challenge_used_at: string | null;
+  identity_sha256: string | null;
+  identity_serial: string | null;
+  identity_expires_at: string | null;
+  created_at: string;
+}
+
+export type MdmEnrollmentState = 'authenticated' | 'enrolled' | 'checked_out';
+
+export interface MdmEnrollmentsTable {
+  serial_number: string;
+  udid: string;
+  attempt_id: string | null;
+  identity_sha256: string;
+  topic: string;
+  state: MdmEnrollmentState;
+  push_secret_id: string | null;
+  bootstrap_secret_id: string | null;
+  awaiting_configuration: Generated<number>;
+  authenticated_at: string;
+  enrolled_at: string | null;
+  released_at: string | null;
+  checked_out_at: string | null;
+  last_seen_at: string;
+  updated_at: string;
+}
+
+export const COMMAND_STATUSES = ['queued', 'sent', 'acknowledged', 'error', 'not_now', 'canceled'] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+
+export interface MdmCommandsTable {
+  command_uuid: string;
+  serial_number: string;
+  udid: string;
+  seq: number;
+  request_type: string;
+  command: string;
+  status: CommandStatus;
+  result: string | null;
+  error_chain: string | null;
+  queued_by: string;
+  queued_at: string;
+  sent_at: string | null;
+  answered_at: string | null;
+  updated_at: string;
+}
+
+export interface EnrollmentEventsTable {
+  id: string;
+  serial_number: string;
+  kind: string;
+  outcome: 'ok' | 'refused';
+  detail: string | null;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -215,6 +312,11 @@ export interface Database {
   devices: DevicesTable;
   enrollment_profiles: EnrollmentProfilesTable;
   sync_states: SyncStatesTable;
+  pki_identities: PkiIdentitiesTable;
+  enrollment_attempts: EnrollmentAttemptsTable;
+  mdm_enrollments: MdmEnrollmentsTable;
+  mdm_commands: MdmCommandsTable;
+  enrollment_events: EnrollmentEventsTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.js';
 import * as abmTokens from './0002-abm-tokens.js';
 import * as devices from './0003-devices.js';
 import * as appleIssueExpired from './0004-apple-issue-expired.js';
+import * as enrollment from './0005-enrollment.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0002-abm-tokens': abmTokens,
   '0003-devices': devices,
   '0004-apple-issue-expired': appleIssueExpired,
+  '0005-enrollment': enrollment,
 };
 
 export const migrationProvider: MigrationProvider = {
