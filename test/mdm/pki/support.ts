@@ -97,6 +97,8 @@ export interface CertificateRequest {
   readonly days?: number;
   /** Leave basicConstraints out entirely (an old-style certificate). */
   readonly omitBasicConstraints?: boolean;
+  /** Override the keyUsage line, e.g. `critical,keyCertSign` on a certificate that is not a CA. */
+  readonly keyUsage?: string;
 }
 
 /** A certificate made by OpenSSL alone (`req -x509`, or `req -new` + `x509 -req -CA`). */
@@ -107,7 +109,7 @@ export async function opensslCertificate(dir: OpensslDir, request: CertificateRe
     ...(request.omitBasicConstraints === true
       ? []
       : [`basicConstraints=critical,${request.ca ? 'CA:TRUE' : 'CA:FALSE'}`]),
-    request.ca ? 'keyUsage=critical,keyCertSign,cRLSign' : 'keyUsage=critical,digitalSignature',
+    `keyUsage=${request.keyUsage ?? (request.ca ? 'critical,keyCertSign,cRLSign' : 'critical,digitalSignature')}`,
     'subjectKeyIdentifier=hash',
     ...(request.issuer === undefined ? [] : ['authorityKeyIdentifier=keyid']),
   ];
