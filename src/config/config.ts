@@ -35,7 +35,27 @@ export interface Config {
   /** ORCHARD_METRICS_TOKEN: the bearer token Prometheus sends for /metrics. */
   readonly metricsToken?: string;
   readonly http: HttpTimeouts;
+  readonly enrollment: EnrollmentConfig;
 }
+
+/** Automated Device Enrollment: what devices are told and whom Orchard trusts. */
+export interface EnrollmentConfig {
+  /**
+   * The APNs push topic (ORCHARD_APNS_TOPIC, `com.apple.mgmt.External.<uuid>` from the MDM push
+   * certificate). Null in production when unset: enrollment answers 503 until it is set. The
+   * sandbox uses a placeholder topic of its own.
+   */
+  readonly apnsTopic: string | null;
+  /** ORCHARD_DEVICE_TRUST_ANCHORS: a PEM bundle MachineInfo signers must chain to; null = Apple's roots built in. */
+  readonly deviceTrustAnchorsFile: string | null;
+  /** ORCHARD_PROFILE_SIGNING_CERT + ORCHARD_PROFILE_SIGNING_KEY (PEM files); null = a generated identity. */
+  readonly profileSigning: { readonly certificateFile: string; readonly keyFile: string } | null;
+  /** How long a served profile's SCEP challenge can be used (ORCHARD_SCEP_CHALLENGE_MINUTES, default 30). */
+  readonly challengeTtlMs: number;
+}
+
+/** The sandbox's push topic: shaped like Apple's, owned by no one. */
+export const SANDBOX_APNS_TOPIC = 'com.apple.mgmt.External.orchard-sandbox';
 
 /**
  * How long a client may take to send a request, and keep an idle connection, before Orchard
@@ -323,5 +343,34 @@ export function loadConfig(env: Env = process.env): Config {
     },
     http: parseHttpTimeouts(env),
     metricsToken,
+    enrollment: parseEnrollment(env, parseFlag(env, 'ORCHARD_SANDBOX', mode === 'development')),
+  };
+}
+
+function parseEnrollment(env: Env, sandbox: boolean): EnrollmentConfig {
+  const topic = read(env, 'ORCHARD_APNS_TOPIC');
+  if (topic !== undefined && !/^com\.apple\.mgmt\.[\x21-\x7e]+$/.test(topic)) {
+    throw new ConfigError(
+      'ORCHARD_APNS_TOPIC',
+      `must be the topic of your MDM push certificate, starting "com.apple.mgmt." (got "${topic}")`,
+    );
+  }
+  const certificateFile = read(env, 'ORCHARD_PROFILE_SIGNING_CERT');
+  const keyFile = read(env, 'ORCHARD_PROFILE_SIGNING_KEY');
+  if ((certificateFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(
+      certificateFile === undefined ? 'ORCHARD_PROFILE_SIGNING_CERT' : 'ORCHARD_PROFILE_SIGNING_KEY',
+      'must be set together with its partner (ORCHARD_PROFILE_SIGNING_CERT and ORCHARD_PROFILE_SIGNING_KEY, PEM files)',
+    );
+  }
+  const anchors = read(env, 'ORCHARD_DEVICE_TRUST_ANCHORS');
+  return {
+    apnsTopic: topic ?? (sandbox ? SANDBOX_APNS_TOPIC : null),
+    deviceTrustAnchorsFile: anchors === undefined ? null : path.resolve(anchors),
+    profileSigning:
+      certificateFile === undefined || keyFile === undefined
+        ? null
+        : { certificateFile: path.resolve(certificateFile), keyFile: path.resolve(keyFile) },
+    challengeTtlMs: parseWhole(env, 'ORCHARD_SCEP_CHALLENGE_MINUTES', 30, 1, 1440, ' of minutes') * 60_000,
   };
 }

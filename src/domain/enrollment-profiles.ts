@@ -87,6 +87,8 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   supportEmailAddress: null,
   language: null,
   region: null,
+  minimumIosVersion: null,
+  minimumMacosVersion: null,
 };
 
 /** Apple's limits (apple-protocols.md §2, Profile), counted in characters as Apple does. */
@@ -99,7 +101,15 @@ export const PROFILE_LIMITS = {
 } as const;
 
 /** What the API takes: every editable field. */
-export type EnrollmentProfileInput = Omit<ProfileSettings, 'profileName'> & { readonly profileName: string };
+export type EnrollmentProfileInput = Omit<
+  ProfileSettings,
+  'profileName' | 'minimumIosVersion' | 'minimumMacosVersion'
+> & {
+  readonly profileName: string;
+  /** Absent: no minimum. */
+  readonly minimumIosVersion?: string | null;
+  readonly minimumMacosVersion?: string | null;
+};
 
 export interface EnrollmentProfileView extends EnrollmentProfileInput {
   /** Where the token's devices enroll: Orchard's URL with the token's unguessable key. */
@@ -229,6 +239,8 @@ export function validateSettings(
   if (region !== null && !/^[A-Za-z]{2}$/.test(region)) {
     throw new ValidationError('The region must be an ISO 3166 two-letter code such as "US" or "DE".', 'region');
   }
+  const minimumIosVersion = osVersion(input.minimumIosVersion ?? null, 'minimumIosVersion', 'iOS');
+  const minimumMacosVersion = osVersion(input.minimumMacosVersion ?? null, 'minimumMacosVersion', 'macOS');
   return {
     profileName,
     isSupervised: input.isSupervised,
@@ -241,7 +253,18 @@ export function validateSettings(
     supportEmailAddress,
     language: language === null ? null : language.toLowerCase(),
     region: region === null ? null : region.toUpperCase(),
+    minimumIosVersion,
+    minimumMacosVersion,
   };
+}
+
+/** "17", "17.4" or "17.4.1": what Apple's software-update answer names as OSVersion. */
+function osVersion(value: string | null, field: string, os: string): string | null {
+  const text = optionalText(value, field, 20, `minimum ${os} version`);
+  if (text !== null && !/^\d{1,3}(\.\d{1,3}){0,2}$/.test(text)) {
+    throw new ValidationError(`The minimum ${os} version must look like "17.4" or "17.4.1".`, field);
+  }
+  return text;
 }
 
 export interface EnrollmentProfileServiceDeps {
@@ -320,6 +343,8 @@ export class EnrollmentProfileService {
       supportEmailAddress: s.supportEmailAddress,
       language: s.language,
       region: s.region,
+      minimumIosVersion: s.minimumIosVersion,
+      minimumMacosVersion: s.minimumMacosVersion,
       url: enrollmentUrl(this.deps.publicBaseUrl, stored.enrollmentKey),
       profileUuid: stored.profileUuid,
       definedAt: stored.definedAt,

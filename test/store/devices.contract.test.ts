@@ -255,6 +255,8 @@ for (const { engine, skip } of await engines()) {
         supportEmailAddress: null,
         language: null,
         region: null,
+        minimumIosVersion: null,
+        minimumMacosVersion: '14.4',
       };
       await p.ensure('t1', 'key-one', settings, now);
       await p.ensure('t1', 'key-other', { ...settings, isSupervised: false }, now);

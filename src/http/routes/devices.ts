@@ -2,17 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DeviceService } from '../../domain/devices.js';
 import { DEFAULT_PAGE_SIZE } from '../../store/paging.js';
+import { ENROLLMENT_EVENT_KINDS } from '../../store/repositories/enrollment-events.js';
+import { COMMAND_STATUSES, ENROLLMENT_STATES } from '../../store/schema.js';
 import { requirePrincipal } from '../auth.js';
 import { PageQuery, errors, pageOf } from '../schemas.js';
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const EnrollmentState = Type.Union([
-  Type.Literal('awaiting_enrollment'),
-  Type.Literal('enrolled'),
-  Type.Literal('unenrolled'),
-  Type.Literal('removed'),
-  Type.Literal('released'),
-]);
+const EnrollmentState = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
 const ProfileStatus = Type.Union([
   Type.Literal('empty'),
   Type.Literal('assigned'),
@@ -54,6 +50,15 @@ export const DeviceSchema = Type.Object(
     removedAt: nullable(Type.String({ format: 'date-time' })),
     enrolledAt: nullable(Type.String({ format: 'date-time' })),
     udid: nullable(Type.String()),
+    deviceName: nullable(Type.String({ description: 'As the device reported it' })),
+    osVersion: nullable(Type.String({ description: 'As the device reported it, e.g. 18.1' })),
+    buildVersion: nullable(Type.String()),
+    modelName: nullable(Type.String({ description: 'e.g. iPhone, MacBook Pro' })),
+    productName: nullable(Type.String({ description: 'e.g. iPhone15,2' })),
+    lastSeenAt: nullable(Type.String({ format: 'date-time', description: 'Its last check-in or command poll' })),
+    setupReleasedAt: nullable(
+      Type.String({ format: 'date-time', description: 'When DeviceConfigured released it from Setup Assistant' }),
+    ),
     updatedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Device', description: 'A device assigned in Apple Business Manager to a token’s MDM server' },
@@ -103,13 +108,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ devices: DeviceService }>
         response: {
           200: Type.Object({
             total: Type.Integer(),
-            byEnrollmentState: Type.Object({
-              awaiting_enrollment: Type.Integer(),
-              enrolled: Type.Integer(),
-              unenrolled: Type.Integer(),
-              removed: Type.Integer(),
-              released: Type.Integer(),
-            }),
+            byEnrollmentState: Type.Object(Object.fromEntries(ENROLLMENT_STATES.map((s) => [s, Type.Integer()]))),
             byProfileStatus: Type.Object({
               empty: Type.Integer(),
               assigned: Type.Integer(),
@@ -136,5 +135,81 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ devices: DeviceService }>
       },
     },
     async (request) => devices.get(requirePrincipal(request), request.params.serialNumber),
+  );
+
+  const SerialParams = Type.Object({ serialNumber: Type.String({ minLength: 1, maxLength: 100 }) });
+  const Limit = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) });
+
+  app.get(
+    '/devices/:serialNumber/commands',
+    {
+      schema: {
+        tags,
+        summary: 'The device’s MDM commands, newest first, with status and error chain',
+        params: SerialParams,
+        querystring: Limit,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                commandUuid: Type.String(),
+                requestType: Type.String({ description: 'e.g. DeviceInformation, DeviceConfigured' }),
+                status: Type.Union(COMMAND_STATUSES.map((s) => Type.Literal(s))),
+                queuedBy: Type.String({ description: '"orchard" for what Orchard queued itself' }),
+                queuedAt: Type.String({ format: 'date-time' }),
+                sentAt: nullable(Type.String({ format: 'date-time' })),
+                answeredAt: nullable(Type.String({ format: 'date-time' })),
+                errorChain: nullable(
+                  Type.Array(
+                    Type.Object({
+                      code: nullable(Type.Integer()),
+                      domain: nullable(Type.String()),
+                      description: nullable(Type.String()),
+                    }),
+                  ),
+                ),
+              }),
+            ),
+          }),
+          ...errors(404),
+        },
+      },
+    },
+    async (request) => ({
+      items: await devices.commands(requirePrincipal(request), request.params.serialNumber, request.query.limit ?? 100),
+    }),
+  );
+
+  app.get(
+    '/devices/:serialNumber/enrollment-events',
+    {
+      schema: {
+        tags,
+        summary: 'The device’s enrollment timeline, newest first, refusals and their reasons included',
+        params: SerialParams,
+        querystring: Limit,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                kind: Type.Union(ENROLLMENT_EVENT_KINDS.map((k) => Type.Literal(k))),
+                outcome: Type.Union([Type.Literal('ok'), Type.Literal('refused')]),
+                detail: nullable(Type.String()),
+                createdAt: Type.String({ format: 'date-time' }),
+              }),
+            ),
+          }),
+          ...errors(404),
+        },
+      },
+    },
+    async (request) => ({
+      items: await devices.enrollmentEvents(
+        requirePrincipal(request),
+        request.params.serialNumber,
+        request.query.limit ?? 100,
+      ),
+    }),
   );
 };

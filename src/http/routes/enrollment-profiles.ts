@@ -19,6 +19,17 @@ const editable = {
   supportEmailAddress: nullableText,
   language: nullableText,
   region: nullableText,
+  minimumIosVersion: Type.Optional(
+    Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
+      description:
+        'Devices that can update during Setup Assistant (iOS 17+) and run an older iOS/iPadOS are asked to update to it before enrolling',
+    }),
+  ),
+  minimumMacosVersion: Type.Optional(
+    Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
+      description: 'The same for Macs (macOS 14+)',
+    }),
+  ),
 };
 
 export const EnrollmentProfileSchema = Type.Object(

@@ -1,6 +1,13 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.js';
-import type { AppleProfileStatus, Database, DevicesTable, EnrollmentState, ProfileAssignStatus } from '../schema.js';
+import {
+  ENROLLMENT_STATES,
+  type AppleProfileStatus,
+  type Database,
+  type DevicesTable,
+  type EnrollmentState,
+  type ProfileAssignStatus,
+} from '../schema.js';
 
 /** What the page planner needs to know about a device already stored. */
 export interface StoredDevice {
@@ -71,6 +78,15 @@ export interface Device {
   readonly removedAt: string | null;
   readonly enrolledAt: string | null;
   readonly udid: string | null;
+  /** What the device reported at enrollment and since (null until it has). */
+  readonly deviceName: string | null;
+  readonly osVersion: string | null;
+  readonly buildVersion: string | null;
+  readonly modelName: string | null;
+  readonly productName: string | null;
+  readonly lastSeenAt: string | null;
+  /** When DeviceConfigured released it from Setup Assistant. */
+  readonly setupReleasedAt: string | null;
   readonly updatedAt: string;
 }
 
@@ -136,15 +152,14 @@ export interface DeviceRepository {
 const UPSERT_CHUNK = 500;
 const SELECT_CHUNK = 1000;
 
-const ENROLLMENT_STATES: readonly EnrollmentState[] = [
-  'awaiting_enrollment',
-  'enrolled',
-  'unenrolled',
-  'removed',
-  'released',
-];
 export const PROFILE_STATUS_KEYS = ['empty', 'assigned', 'pushed', 'removed', 'unknown'] as const;
 export type ProfileStatusKey = (typeof PROFILE_STATUS_KEYS)[number];
+
+/**
+ * While a device is in ABM, its state follows what MDM said about it: the one place that
+ * mapping is written (sync upserts and enrollment updates both use it).
+ */
+export const enrollmentStateFromMdm = sql<EnrollmentState>`case devices.mdm_enrollment when 'enrolling' then 'enrolling' when 'enrolled' then 'enrolled' when 'unenrolled' then 'unenrolled' else 'awaiting_enrollment' end`;
 
 export class KyselyDeviceRepository implements DeviceRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -241,7 +256,7 @@ export class KyselyDeviceRepository implements DeviceRepository {
               profile_assign_error: eb.ref('excluded.profile_assign_error'),
               profile_retry_at: eb.ref('excluded.profile_retry_at'),
               // Back in ABM (or still there): the state follows what MDM said about it.
-              enrollment_state: sql<EnrollmentState>`case devices.mdm_enrollment when 'enrolled' then 'enrolled' when 'unenrolled' then 'unenrolled' else 'awaiting_enrollment' end`,
+              enrollment_state: enrollmentStateFromMdm,
               removed_at: null,
               released_at: null,
               updated_at: eb.ref('excluded.updated_at'),
@@ -441,8 +456,14 @@ export class KyselyDeviceRepository implements DeviceRepository {
       .leftJoin('abm_tokens', 'abm_tokens.id', 'devices.abm_token_id')
       .leftJoin('customers', 'customers.id', 'devices.customer_id')
       .leftJoin('sites', 'sites.id', 'devices.site_id')
+      .leftJoin('mdm_enrollments', 'mdm_enrollments.serial_number', 'devices.serial_number')
       .selectAll('devices')
-      .select(['customers.name as customer_name', 'sites.name as site_name', 'abm_tokens.server_name as server_name']);
+      .select([
+        'customers.name as customer_name',
+        'sites.name as site_name',
+        'abm_tokens.server_name as server_name',
+        'mdm_enrollments.released_at as setup_released_at',
+      ]);
   }
 
   async list(filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
@@ -559,6 +580,7 @@ type ListRow = Selectable<DevicesTable> & {
   customer_name: string | null;
   site_name: string | null;
   server_name: string | null;
+  setup_released_at: string | null;
 };
 
 function toDevice(row: ListRow): Device {
@@ -586,6 +608,13 @@ function toDevice(row: ListRow): Device {
     removedAt: row.removed_at,
     enrolledAt: row.enrolled_at,
     udid: row.udid,
+    deviceName: row.device_name,
+    osVersion: row.os_version,
+    buildVersion: row.build_version,
+    modelName: row.model_name,
+    productName: row.product_name,
+    lastSeenAt: row.last_seen_at,
+    setupReleasedAt: row.setup_released_at,
     updatedAt: row.updated_at,
   };
 }

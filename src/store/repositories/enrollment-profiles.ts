@@ -14,6 +14,9 @@ export interface ProfileSettings {
   readonly supportEmailAddress: string | null;
   readonly language: string | null;
   readonly region: string | null;
+  /** Devices that can update before enrolling are asked to reach at least this version (null: no minimum). */
+  readonly minimumIosVersion: string | null;
+  readonly minimumMacosVersion: string | null;
 }
 
 export interface StoredProfile {
@@ -122,6 +125,8 @@ function settingsRow(s: ProfileSettings) {
     support_email_address: s.supportEmailAddress,
     language: s.language,
     region: s.region,
+    minimum_ios_version: s.minimumIosVersion,
+    minimum_macos_version: s.minimumMacosVersion,
   };
 }
 
@@ -142,6 +147,8 @@ function toProfile(row: Selectable<EnrollmentProfilesTable>): StoredProfile {
       supportEmailAddress: row.support_email_address,
       language: row.language,
       region: row.region,
+      minimumIosVersion: row.minimum_ios_version,
+      minimumMacosVersion: row.minimum_macos_version,
     },
     profileUuid: row.profile_uuid,
     definedHash: row.defined_hash,

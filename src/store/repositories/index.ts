@@ -11,6 +11,15 @@ import { KyselySessionRepository, type SessionRepository } from './sessions.js';
 import { KyselySiteRepository, type SiteRepository } from './sites.js';
 import { KyselySyncStateRepository, type SyncStateRepository } from './sync-states.js';
 import { KyselyUserRepository, type UserRepository } from './users.js';
+import {
+  KyselyDeviceEnrollmentStateRepository,
+  type DeviceEnrollmentStateRepository,
+} from './device-enrollment-state.js';
+import { KyselyEnrollmentAttemptRepository, type EnrollmentAttemptRepository } from './enrollment-attempts.js';
+import { KyselyEnrollmentEventRepository, type EnrollmentEventRepository } from './enrollment-events.js';
+import { KyselyMdmCommandRepository, type MdmCommandRepository } from './mdm-commands.js';
+import { KyselyMdmEnrollmentRepository, type MdmEnrollmentRepository } from './mdm-enrollments.js';
+import { KyselyPkiIdentityRepository, type PkiIdentityRepository } from './pki-identities.js';
 
 export interface Repositories {
   readonly customers: CustomerRepository;
@@ -24,6 +33,12 @@ export interface Repositories {
   readonly devices: DeviceRepository;
   readonly enrollmentProfiles: EnrollmentProfileRepository;
   readonly syncStates: SyncStateRepository;
+  readonly pkiIdentities: PkiIdentityRepository;
+  readonly enrollmentAttempts: EnrollmentAttemptRepository;
+  readonly mdmEnrollments: MdmEnrollmentRepository;
+  readonly mdmCommands: MdmCommandRepository;
+  readonly enrollmentEvents: EnrollmentEventRepository;
+  readonly deviceEnrollmentState: DeviceEnrollmentStateRepository;
 }
 
 export function repositoriesOf(db: Kysely<Database>): Repositories {
@@ -39,6 +54,12 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     devices: new KyselyDeviceRepository(db),
     enrollmentProfiles: new KyselyEnrollmentProfileRepository(db),
     syncStates: new KyselySyncStateRepository(db),
+    pkiIdentities: new KyselyPkiIdentityRepository(db),
+    enrollmentAttempts: new KyselyEnrollmentAttemptRepository(db),
+    mdmEnrollments: new KyselyMdmEnrollmentRepository(db),
+    mdmCommands: new KyselyMdmCommandRepository(db),
+    enrollmentEvents: new KyselyEnrollmentEventRepository(db),
+    deviceEnrollmentState: new KyselyDeviceEnrollmentStateRepository(db),
   };
 }
 
