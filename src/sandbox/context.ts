@@ -4,6 +4,8 @@ import { SandboxClock } from './clock.js';
 import { CursorCodec } from './cursors.js';
 import { ensureMeta, openSandboxDb, type SandboxDb } from './db.js';
 import { DepAuth } from './dep-auth.js';
+import { DeviceCa } from './device-ca.js';
+import { DeviceIdentityStore } from './device-identities.js';
 import { DeviceStore } from './devices.js';
 import { FaultStore } from './faults.js';
 import { OrganizationStore } from './organization.js';
@@ -20,6 +22,8 @@ export interface SandboxContext {
   readonly devices: DeviceStore;
   readonly profiles: ProfileStore;
   readonly faults: FaultStore;
+  readonly deviceCa: DeviceCa;
+  readonly identities: DeviceIdentityStore;
   readonly cursors: CursorCodec;
   readonly auth: DepAuth;
   readonly publicUrl: string;
@@ -28,11 +32,13 @@ export interface SandboxContext {
 export function openSandbox(options: { dataDir: string; clock?: () => Date; publicUrl: string }): SandboxContext {
   const db = openSandboxDb(options.dataDir);
   try {
-    const clock = new SandboxClock(db, options.clock ?? (() => new Date()));
+    const hostClock = options.clock ?? (() => new Date());
+    const clock = new SandboxClock(db, hostClock);
     const organization = new OrganizationStore(db);
     const servers = new ServerStore(db);
     const sessions = new SessionStore(db);
     const faults = new FaultStore(db);
+    const deviceCa = new DeviceCa(db, hostClock);
     // Stored, so cursors handed out before a restart stay valid after it.
     const cursorKey = Buffer.from(
       ensureMeta(db, 'cursor_key', () => randomBytes(32).toString('hex')),
@@ -47,6 +53,8 @@ export function openSandbox(options: { dataDir: string; clock?: () => Date; publ
       devices: new DeviceStore(db),
       profiles: new ProfileStore(db),
       faults,
+      deviceCa,
+      identities: new DeviceIdentityStore(db, deviceCa, hostClock),
       cursors: new CursorCodec(cursorKey),
       auth: new DepAuth({ clock, servers, sessions, faults, organization, publicUrl: options.publicUrl }),
       publicUrl: options.publicUrl,

@@ -10,6 +10,9 @@ import { openSqliteDatabase, type SqliteDatabase } from '../store/sqlite-driver.
 
 export type SandboxDb = SqliteDatabase;
 
+// Additive changes (a new table created IF NOT EXISTS) keep the version: an existing file
+// gains the table on its next open and an older build simply ignores it. Bump it only for
+// a change an older build would misread.
 const SCHEMA_VERSION = 1;
 
 // Times are integer milliseconds of the sandbox clock; Apple's wire format is produced at
@@ -107,6 +110,27 @@ CREATE TABLE IF NOT EXISTS fault_rules (
   remaining INTEGER
 );
 CREATE INDEX IF NOT EXISTS fault_rules_server ON fault_rules (server_id, id);
+
+-- The sandbox's stand-in for Apple's iPhone Device CA: one row, made on first use. Its key
+-- lives here because the sandbox is a simulation (Apple's never leaves its HSMs).
+CREATE TABLE IF NOT EXISTS device_ca (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  certificate_pem TEXT NOT NULL,
+  private_key_pem TEXT NOT NULL,
+  created_at      INTEGER NOT NULL
+);
+
+-- A device's UDID and factory identity, beside the devices table rather than in it: made
+-- lazily on a device's first identity or detail call, so bulk creation of a million devices
+-- stays as cheap as before and older sandbox.db files need no column added. The key is null
+-- when the identity certifies a key the caller brought (the sandbox never saw its private half).
+CREATE TABLE IF NOT EXISTS device_identities (
+  serial          TEXT PRIMARY KEY,
+  udid            TEXT NOT NULL UNIQUE,
+  certificate_pem TEXT,
+  private_key_pem TEXT,
+  issued_at       INTEGER
+);
 `;
 
 export function openSandboxDb(dataDir: string): SandboxDb {

@@ -51,7 +51,7 @@ export interface Assignee {
 
 export type AssignOutcome = 'added' | 'moved' | 'unchanged' | 'not_found';
 export type ServerDeviceOutcome = 'SUCCESS' | 'NOT_ACCESSIBLE';
-export type PushOutcome = 'pushed' | 'not_found' | 'not_assigned_to_a_server' | 'no_profile';
+export type PushOutcome = 'pushed' | 'already_pushed' | 'not_found' | 'not_assigned_to_a_server' | 'no_profile';
 
 /** Rows are read in better-sqlite3's raw (array) mode: building objects per row cost ~45% of a fetch page. */
 type RawRow = readonly unknown[];
@@ -372,7 +372,9 @@ export class DeviceStore {
 
   /**
    * The device fetched its assigned profile during Setup Assistant: Apple then reports
-   * `profile_status: pushed` with `profile_push_time` (apple-protocols.md §3, step 4).
+   * `profile_status: pushed` with `profile_push_time` (apple-protocols.md §3, step 4). A
+   * device that asks again (a retried activation, a second simulator run) changes nothing:
+   * the push time stays that of the first fetch and the sync feed gets no second `modified`.
    */
   markPushed(serial: string, nowMs: number): PushOutcome {
     return this.db.transaction((): PushOutcome => {
@@ -380,6 +382,7 @@ export class DeviceStore {
       if (device === undefined || device.disowned) return 'not_found';
       if (device.serverId === null) return 'not_assigned_to_a_server';
       if (device.profileUuid === null) return 'no_profile';
+      if (device.profileStatus === 'pushed') return 'already_pushed';
       this.setProfile.run(device.profileUuid, 'pushed', device.profileAssignTime, nowMs, serial);
       this.insertChange.run(device.serverId, serial, 'modified', nowMs);
       return 'pushed';

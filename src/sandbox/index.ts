@@ -11,6 +11,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { openSandbox } from './context.js';
+import { openSandboxDb } from './db.js';
+import { loadOrCreateDeviceCa } from './device-ca.js';
 import { depRoutes } from './dep-routes.js';
 import { SANDBOX_BODY_LIMIT } from './http-body.js';
 import type { PortalAccess } from './portal-access.js';
@@ -45,6 +47,22 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (ap
   await app.register(async (dep) => depRoutes(dep, ctx), { prefix: '/dep' });
   await app.register(async (portal) => portalRoutes(portal, ctx, options.portalAccess), { prefix: '/abm' });
 };
+
+/**
+ * The sandbox device CA's certificate (PEM), which Orchard trusts for MachineInfo signatures
+ * in sandbox mode. Opens `sandbox.db` on its own connection, so it may be called before the
+ * plugin is registered or while it runs (SQLite WAL; the first CA stored wins), and makes the
+ * CA if there is none yet: the plugin then uses the same one. `clock` is the host clock the
+ * plugin is given (it dates the CA if this call makes it).
+ */
+export async function sandboxDeviceCaCertificate(options: { dataDir: string; clock?: () => Date }): Promise<string> {
+  const db = openSandboxDb(options.dataDir);
+  try {
+    return (await loadOrCreateDeviceCa(db, (options.clock ?? (() => new Date()))())).certificatePem;
+  } finally {
+    db.close();
+  }
+}
 
 export type { SandboxContext } from './context.js';
 export type { PortalAccess, PortalVisitor } from './portal-access.js';

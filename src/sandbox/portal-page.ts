@@ -201,7 +201,9 @@ async function listDevices(direction) {
     cell(row, device.color);
     cell(row, device.os);
     cell(row, device.mdmServerId ? (names[device.mdmServerId] || device.mdmServerId) : 'Unassigned');
-    cell(row, device.profileStatus);
+    // empty, assigned, pushed (the device fetched it at activation) or removed.
+    const profile = cell(row, device.profileStatus);
+    if (device.profilePushedAt) profile.title = 'Fetched by the device ' + device.profilePushedAt;
     body.appendChild(row);
   }
   $('devices-prev').disabled = listHistory.length === 0;

@@ -20,6 +20,9 @@ import { FaultRuleError, parseFaultRules } from './faults.js';
 import { BodyError, bodyText, isMultipart, jsonBody, multipartParts } from './http-body.js';
 import type { PortalAccess } from './portal-access.js';
 import { PORTAL_SCRIPT, PORTAL_STYLE, portalPage, signInPage } from './portal-page.js';
+import { DEVICE_CA_PATH, deviceRoutes } from './device-routes.js';
+import { DeviceKeyError } from './device-identities.js';
+import { PortalError, bad, deviceNotFound, pushRefusal } from './portal-errors.js';
 import { DuplicateServerNameError, type ServerSummary } from './servers.js';
 import {
   CertificateUploadError,
@@ -32,18 +35,6 @@ import {
 export const MAX_DEVICES_PER_REQUEST = 1_000_000;
 const MAX_SERVER_NAME = 128;
 
-export class PortalError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PortalError';
-  }
-}
-
-const bad = (code: string, message: string) => new PortalError(400, code, message);
 const serverNotFound = (id: string) =>
   new PortalError(404, 'MDM_SERVER_NOT_FOUND', `There is no MDM server with id ${id}.`);
 
@@ -52,7 +43,12 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, ac
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof PortalError)
       return reply.code(error.status).send({ code: error.code, message: error.message });
-    if (error instanceof BodyError || error instanceof FaultRuleError || error instanceof CertificateUploadError) {
+    if (
+      error instanceof BodyError ||
+      error instanceof FaultRuleError ||
+      error instanceof CertificateUploadError ||
+      error instanceof DeviceKeyError
+    ) {
       return reply.code(400).send({ code: codeOf(error), message: error.message });
     }
     if (error instanceof DuplicateServerNameError)
@@ -91,9 +87,10 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, ac
   );
 
   if (access !== undefined) {
-    // Every portal route but the page and its two files answers signed-in visitors only:
-    // routes added later are covered without anyone remembering to.
-    const open = new Set(['', '/', '/portal.js', '/portal.css'].map((path) => `${base}${path}`));
+    // Every portal route but the page, its two files and the device CA certificate (public,
+    // like Apple's; devices and verifiers outside Orchard need it) answers signed-in visitors
+    // only: routes added later are covered without anyone remembering to.
+    const open = new Set(['', '/', '/portal.js', '/portal.css', DEVICE_CA_PATH].map((path) => `${base}${path}`));
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url;
       if (route === undefined || open.has(route)) return;
@@ -255,27 +252,35 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, ac
     return reply.code(201).send({ count: serials.length, serials, ...(existing.length > 0 ? { existing } : {}) });
   });
 
+  // One device in full: the list's fields plus its UDID (made on first need) and, while a
+  // profile is assigned, that profile's enrollment URL, which a device would get from Apple.
   app.get('/api/devices/:serial', async (request) => {
     const { serial } = request.params as { serial: string };
     const device = ctx.devices.get(serial.toUpperCase());
-    if (device === undefined || device.disowned)
-      throw new PortalError(404, 'DEVICE_NOT_FOUND', `There is no device ${serial}.`);
+    if (device === undefined || device.disowned) throw deviceNotFound(serial);
+    const profile =
+      device.serverId === null || device.profileUuid === null
+        ? undefined
+        : ctx.profiles.find(device.serverId, device.profileUuid);
+    const url = profile?.settings['url'];
+    return {
+      ...deviceJson(device),
+      udid: ctx.identities.udid(device),
+      profileUrl: typeof url === 'string' ? url : null,
+    };
+  });
+
+  // Only marks the profile pushed; `POST …/activation` (device-routes.ts) also answers the profile.
+  app.post('/api/devices/:serial/profile-pushed', async (request) => {
+    const serial = (request.params as { serial: string }).serial.toUpperCase();
+    const refusal = pushRefusal(serial, ctx.devices.markPushed(serial, ctx.clock.nowMs()));
+    if (refusal !== undefined) throw refusal;
+    const device = ctx.devices.get(serial);
+    if (device === undefined) throw deviceNotFound(serial);
     return deviceJson(device);
   });
 
-  // Stands in for a device reaching Setup Assistant and fetching its profile (apple-protocols §3).
-  app.post('/api/devices/:serial/profile-pushed', async (request) => {
-    const serial = (request.params as { serial: string }).serial.toUpperCase();
-    const outcome = ctx.devices.markPushed(serial, ctx.clock.nowMs());
-    if (outcome === 'not_found') throw new PortalError(404, 'DEVICE_NOT_FOUND', `There is no device ${serial}.`);
-    if (outcome === 'not_assigned_to_a_server')
-      throw new PortalError(409, 'DEVICE_NOT_ASSIGNED', `${serial} is not assigned to an MDM server.`);
-    if (outcome === 'no_profile')
-      throw new PortalError(409, 'NO_PROFILE_ASSIGNED', `${serial} has no enrollment profile assigned.`);
-    const device = ctx.devices.get(serial);
-    if (device === undefined) throw new PortalError(404, 'DEVICE_NOT_FOUND', `There is no device ${serial}.`);
-    return deviceJson(device);
-  });
+  deviceRoutes(app, ctx);
 
   app.get('/api/catalog', async () => ({
     families: DEVICE_FAMILIES,
@@ -305,6 +310,7 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, ac
 
 function codeOf(error: Error): string {
   if (error instanceof CertificateUploadError) return 'PUBLIC_KEY_INVALID';
+  if (error instanceof DeviceKeyError) return error.code;
   if (error instanceof FaultRuleError) return 'FAULT_RULES_INVALID';
   return 'MALFORMED_BODY';
 }
