@@ -71,6 +71,20 @@ const CONTENT_CIPHERS: Readonly<Record<string, ContentCipher>> = {
   '1.2.840.113549.3.7': { name: 'des-ede3-cbc', keyLength: 24, blockLength: 8 },
 };
 
+/**
+ * Single DES-CBC (1.3.14.3.2.7), only for callers that opt in: micromdm's scepclient 2.1
+ * (Debian's `scep`) encrypts its SCEP request with it whatever the server advertises. Node's
+ * OpenSSL 3 has no des-cbc without the legacy provider, but 3DES-EDE with K1 = K2 = K3 is
+ * single DES, so the 8-byte key is used three times.
+ */
+const DES_CBC_OID = '1.3.14.3.2.7';
+const DES_CBC: ContentCipher = { name: 'des-ede3-cbc', keyLength: 8, blockLength: 8 };
+
+export interface OpenEnvelopeOptions {
+  /** Accept single DES-CBC content encryption (legacy SCEP clients); never for Apple tokens. */
+  readonly allowDesCbc?: boolean;
+}
+
 export interface RecipientKeyPair {
   readonly id: string;
   readonly privateKeyPem: string;
@@ -170,7 +184,11 @@ function subjectKeyIds(tbs: BerNode, spki: BerNode): Uint8Array[] {
  * Throws TokenWrongKeyError when no recipient is one of ours, TokenCorruptError when the
  * structure or the decryption fails. Callers map anything else to TokenCorruptError.
  */
-export function openEnvelope(der: Uint8Array, held: readonly HeldKeyPair[]): OpenedEnvelope {
+export function openEnvelope(
+  der: Uint8Array,
+  held: readonly HeldKeyPair[],
+  options: OpenEnvelopeOptions = {},
+): OpenedEnvelope {
   let envelope: EnvelopedData;
   try {
     envelope = parseEnvelopedData(der);
@@ -187,7 +205,10 @@ export function openEnvelope(der: Uint8Array, held: readonly HeldKeyPair[]): Ope
   }
   if (matches.length === 0) throw new TokenWrongKeyError(envelope.recipients.map((r) => describeRecipient(r.id)));
 
-  const cipher = CONTENT_CIPHERS[envelope.contentCipherOid];
+  const cipher =
+    options.allowDesCbc === true && envelope.contentCipherOid === DES_CBC_OID
+      ? DES_CBC
+      : CONTENT_CIPHERS[envelope.contentCipherOid];
   if (cipher === undefined) {
     throw new TokenCorruptError(`unsupported content encryption algorithm ${envelope.contentCipherOid}`);
   }
@@ -210,7 +231,8 @@ export function openEnvelope(der: Uint8Array, held: readonly HeldKeyPair[]): Ope
     }
     const key = unwrapContentKey(recipient, recipient.transport, pair.privateKey, cipher.keyLength);
     try {
-      const decipher = createDecipheriv(cipher.name, key, iv);
+      const cipherKey = cipher === DES_CBC ? Buffer.concat([key, key, key]) : key;
+      const decipher = createDecipheriv(cipher.name, cipherKey, iv);
       const content = Buffer.concat([decipher.update(encryptedContent), decipher.final()]);
       return { content, keyPairId: pair.id };
     } catch {
