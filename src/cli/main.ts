@@ -7,6 +7,7 @@ import { MasterKeyConfigError } from '../security/master-key.js';
 import { MigrationError } from '../store/db.js';
 import { apiKeyCommands } from './api-keys.js';
 import { describeDatabaseFailure } from './database.js';
+import { deviceCommands } from './device.js';
 import { masterKeyCommands } from './master-key.js';
 import { migrateCommand } from './migrate.js';
 import { sandboxCommand } from './sandbox.js';
@@ -25,6 +26,9 @@ program.command('migrate').description('apply database migrations, then exit').a
 userCommands(program.command('user').description('manage sign-in accounts'));
 apiKeyCommands(program.command('api-key').description('manage API keys for automation'));
 masterKeyCommands(program);
+deviceCommands(
+  program.command('device').description('simulate Apple devices enrolling in Orchard (with the sandbox as Apple)'),
+);
 program
   .command('sandbox')
   .description('run only the Apple sandbox (ABM portal + DEP web service) under /sandbox')
