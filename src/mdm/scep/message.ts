@@ -120,7 +120,7 @@ export async function decodePkiMessage(der: Uint8Array, ca: ScepCa, now: Date): 
   }
   if (messageType === 'RenewalReq') {
     const signer = header.signer;
-    if (!signer.checkIssued(ca.certificate) || !signer.verify(ca.certificate.publicKey)) {
+    if (!issuedBy(signer, ca.certificate)) {
       return refuse('badCertId', 'a RenewalReq must be signed by an identity this CA issued');
     }
     if (now < new Date(signer.validFrom) || now > new Date(signer.validTo)) {
@@ -145,6 +145,15 @@ export async function decodePkiMessage(der: Uint8Array, ca: ScepCa, now: Date): 
   } catch (error) {
     if (error instanceof ScepError) return refuse(failInfoFor(error.code), `PKCS#10: ${error.message}`);
     throw error;
+  }
+}
+
+/** Whether `certificate` names `issuer` as its issuer and carries its signature. */
+export function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+  } catch {
+    return false; // a signature OpenSSL cannot even evaluate
   }
 }
 
