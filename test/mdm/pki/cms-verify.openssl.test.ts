@@ -98,6 +98,36 @@ describe('OpenSSL-made signatures verify', () => {
     }
   }
 
+  test('a MachineInfo shaped like an Apple device’s (RSA-1024, SHA-1, device CA sent along, streamed BER) verifies', async () => {
+    const deviceCa = await opensslCertificate(dir, {
+      name: 'device-ca',
+      subject: '/O=Test/CN=Test iPhone Device CA',
+      ca: true,
+      keyType: 'rsa-1024',
+      md: 'sha1',
+    });
+    const device = await opensslCertificate(dir, {
+      name: 'device-1024',
+      subject: '/CN=0028864F-4A2C-4C23-997D-E73E4A0838D3',
+      ca: false,
+      issuer: deviceCa,
+      keyType: 'rsa-1024',
+      md: 'sha1',
+    });
+    const cms = await opensslCmsSign(dir, device, MACHINE_INFO, {
+      md: 'sha1',
+      stream: true,
+      certfile: deviceCa.certificatePath,
+    });
+    const result = await verifySignedData(cms);
+    assert.deepEqual(result.content, MACHINE_INFO);
+    assert.equal(result.signer.subject, 'CN=0028864F-4A2C-4C23-997D-E73E4A0838D3');
+    assert.deepEqual(result.certificates.map((c) => c.subject).sort(), [
+      'CN=0028864F-4A2C-4C23-997D-E73E4A0838D3',
+      'O=Test\nCN=Test iPhone Device CA',
+    ]);
+  });
+
   test('extra certificates from -certfile are returned with the signer picked out of them', async () => {
     const extra = await opensslCertificate(dir, { name: 'extra', subject: '/CN=Unrelated', ca: false });
     const cms = await opensslCmsSign(dir, signer('rsa'), MACHINE_INFO, { certfile: extra.certificatePath });

@@ -64,13 +64,13 @@ function runOpenssl(args: readonly string[], cwd: string, input: string | Uint8A
   });
 }
 
-export type OpensslKeyType = 'rsa' | 'ec-p256' | 'ec-p384';
+export type OpensslKeyType = 'rsa' | 'rsa-1024' | 'ec-p256' | 'ec-p384';
 
 /** `openssl genpkey`: writes `<name>.key` (PKCS#8 PEM) and returns its path. */
 export async function opensslKey(dir: OpensslDir, name: string, type: OpensslKeyType): Promise<string> {
   const algorithm =
-    type === 'rsa'
-      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+    type === 'rsa' || type === 'rsa-1024'
+      ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${type === 'rsa' ? 2048 : 1024}`]
       : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${type === 'ec-p256' ? 'P-256' : 'P-384'}`];
   await dir.run(['genpkey', ...algorithm, '-out', `${name}.key`]);
   return dir.file(`${name}.key`);
@@ -99,6 +99,8 @@ export interface CertificateRequest {
   readonly omitBasicConstraints?: boolean;
   /** Override the keyUsage line, e.g. `critical,keyCertSign` on a certificate that is not a CA. */
   readonly keyUsage?: string;
+  /** Certificate signature digest (default sha256); `sha1` for the shape of Apple's old device CAs. */
+  readonly md?: 'sha1' | 'sha256';
 }
 
 /** A certificate made by OpenSSL alone (`req -x509`, or `req -new` + `x509 -req -CA`). */
@@ -116,9 +118,10 @@ export async function opensslCertificate(dir: OpensslDir, request: CertificateRe
   // A whole config, not just an extension file: `req` in OpenSSL 3.0 has no -extfile.
   await dir.write(`${name}.cnf`, `[req]\ndistinguished_name = dn\n[dn]\n[v3]\n${extensions.join('\n')}\n`);
   const days = String(request.days ?? 3650);
+  const md = `-${request.md ?? 'sha256'}`;
   if (request.issuer === undefined) {
     await dir.run([
-      'req', '-x509', '-new', '-key', `${name}.key`, '-subj', request.subject, '-days', days,
+      'req', '-x509', '-new', md, '-key', `${name}.key`, '-subj', request.subject, '-days', days,
       '-config', `${name}.cnf`, '-extensions', 'v3', '-out', `${name}.crt`,
     ]); // prettier-ignore
   } else {
@@ -135,7 +138,7 @@ export async function opensslCertificate(dir: OpensslDir, request: CertificateRe
       `${name}.csr`,
     ]);
     await dir.run([
-      'x509', '-req', '-in', `${name}.csr`, '-CA', request.issuer.certificatePath, '-CAkey', request.issuer.keyPath,
+      'x509', '-req', md, '-in', `${name}.csr`, '-CA', request.issuer.certificatePath, '-CAkey', request.issuer.keyPath,
       '-CAcreateserial', '-days', days, '-extfile', `${name}.cnf`, '-extensions', 'v3', '-out', `${name}.crt`,
     ]); // prettier-ignore
   }

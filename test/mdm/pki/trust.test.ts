@@ -305,3 +305,50 @@ describe('TrustAnchors.fromPem', () => {
     }
   });
 });
+
+describe("Apple's device chain shape", () => {
+  test('an RSA-1024/SHA-1 chain whose CAs have expired is refused by default and accepted with ignoreValidity', async () => {
+    // The shape of "Apple iPhone Certification Authority" → "Apple iPhone Device CA" → device:
+    // SHA-1 signatures, a 1024-bit device CA, validity long past.
+    const oldRoot = await opensslCertificate(dir, {
+      name: 'old-root',
+      subject: '/O=Old/CN=Old Certification Authority',
+      ca: true,
+      days: 1,
+      md: 'sha1',
+    });
+    const oldCa = await opensslCertificate(dir, {
+      name: 'old-device-ca',
+      subject: '/O=Old/CN=Old Device CA',
+      ca: true,
+      issuer: oldRoot,
+      days: 1,
+      keyType: 'rsa-1024',
+      md: 'sha1',
+    });
+    const device = await opensslCertificate(dir, {
+      name: 'old-device',
+      subject: '/CN=old device',
+      ca: false,
+      issuer: oldCa,
+      days: 1,
+      keyType: 'rsa-1024',
+      md: 'sha1',
+    });
+    const later = new Date(Date.now() + 30 * DAY_MS);
+    const anchorsOld = TrustAnchors.fromPem(oldRoot.certificatePem);
+    refused(verifyChain(x509(device), [x509(oldCa)], anchorsOld, later), /expired on/);
+    const accepted = verifyChain(x509(device), [x509(oldCa)], anchorsOld, later, { ignoreValidity: true });
+    assert.equal(accepted.ok && accepted.chain.length, 3);
+    // The device CA itself as the configured anchor, as Apple's profile-service guide suggests.
+    const viaDeviceCa = verifyChain(x509(device), [], TrustAnchors.fromPem(oldCa.certificatePem), later, {
+      ignoreValidity: true,
+    });
+    assert.equal(viaDeviceCa.ok && viaDeviceCa.chain.length, 2);
+    // Ignoring dates does not mean ignoring signatures.
+    refused(
+      verifyChain(x509(device), [], TrustAnchors.fromPem(oldRoot.certificatePem), later, { ignoreValidity: true }),
+      /not a trust anchor/,
+    );
+  });
+});
