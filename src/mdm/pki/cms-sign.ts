@@ -39,6 +39,11 @@ export async function signData(o: {
 }): Promise<Buffer> {
   const signer = signerOf(o.signer);
   const digest = createHash('sha256').update(o.content).digest();
+  for (const extra of o.extraSignedAttributes ?? []) {
+    if (STANDARD_ATTRIBUTES.has(extra.oid)) {
+      throw new IdentityError(`signed attribute ${extra.oid} is written by signData itself and cannot be added again`);
+    }
+  }
 
   const attributes = [
     attribute(OID.contentType, [new asn1js.ObjectIdentifier({ value: OID.data })]),
@@ -81,6 +86,33 @@ export async function signData(o: {
     encapContentInfo,
     certificates: [signer.certificate, ...(o.extraCertificatesPem ?? []).map(parseCertificate)],
     signerInfos: [signerInfo],
+  });
+  const contentInfo = new ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  return Buffer.from(contentInfo.toSchema().toBER());
+}
+
+const STANDARD_ATTRIBUTES: ReadonlySet<string> = new Set([OID.contentType, OID.messageDigest, OID.signingTime]);
+
+/**
+ * A "certs-only" degenerate SignedData (RFC 5652 §5.2 with no signers; RFC 8894 §3.4): how
+ * SCEP's GetCACert returns a CA/RA chain and how a CertRep carries the issued certificate.
+ * Certificates are given as DER or PEM and embedded exactly as given.
+ */
+export function certificatesOnly(certificates: readonly (Uint8Array | string)[]): Buffer {
+  const parsed = certificates.map((c) => {
+    try {
+      return Certificate.fromBER(typeof c === 'string' ? pemCertificateDer(c) : c);
+    } catch {
+      throw new IdentityError('a certificate for the certs-only message cannot be read');
+    }
+  });
+  const encapContentInfo = new EncapsulatedContentInfo({ eContentType: OID.data });
+  const signedData = new SignedData({
+    version: 1,
+    digestAlgorithms: [],
+    encapContentInfo,
+    certificates: parsed,
+    signerInfos: [],
   });
   const contentInfo = new ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
   return Buffer.from(contentInfo.toSchema().toBER());

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { signData } from '../../../src/mdm/pki/cms-sign.js';
+import { certificatesOnly, signData } from '../../../src/mdm/pki/cms-sign.js';
 import { verifySignedData } from '../../../src/mdm/pki/cms-verify.js';
 import {
   type Identity,
+  IdentityError,
   createCertificateAuthority,
   createIdentity,
   pemCertificateDer,
@@ -162,5 +163,43 @@ describe('verifySignedData reads what signData makes', () => {
       assert.equal(result.certificates.length, 2);
       assert.deepEqual(result.signedAttributes.get(TRANSACTION_ID_OID), [TRANSACTION_ID_DER]);
     }
+  });
+});
+
+describe('certificatesOnly', () => {
+  test('a degenerate SignedData OpenSSL reads back as the same certificates, in order', async () => {
+    const intermediate = await createIdentity({
+      subject: [['CN', 'Orchard RA']],
+      issuer: ca,
+      now: NOW,
+      validityDays: 30,
+      profile: 'ca',
+    });
+    const der = certificatesOnly([ca.certificatePem, pemCertificateDer(intermediate.certificatePem)]);
+    assert.equal(await hasIndefiniteLength(dir, der), false);
+    const printed = (await dir.run(['pkcs7', '-inform', 'DER', '-print_certs'], { input: der })).toString();
+    const blocks = printed.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    assert.deepEqual(
+      blocks.map((b) => new X509Certificate(b).fingerprint256),
+      [
+        new X509Certificate(ca.certificatePem).fingerprint256,
+        new X509Certificate(intermediate.certificatePem).fingerprint256,
+      ],
+    );
+  });
+
+  test('signData refuses extra attributes that would repeat contentType, messageDigest or signingTime', async () => {
+    await assert.rejects(
+      signData({
+        content: PROFILE,
+        signer: rsaSigner,
+        detached: false,
+        now: NOW,
+        extraSignedAttributes: [
+          { oid: '1.2.840.113549.1.9.5', values: [Buffer.from('170d3236303130313030303030305a', 'hex')] },
+        ],
+      }),
+      IdentityError,
+    );
   });
 });
