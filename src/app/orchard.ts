@@ -16,6 +16,16 @@ import { DEFAULT_SYNC_OPTIONS, SyncRunner, type SyncOptions } from '../sync/runn
 import { SyncScheduler, type SchedulerOptions } from '../sync/scheduler.js';
 import { DepAccountGateway } from './apple-gateway.js';
 import { ORCHARD_VERSION } from './version.js';
+import { CheckIns } from '../domain/enrollment/check-ins.js';
+import { ProfileRequests } from '../domain/enrollment/profile-requests.js';
+import { ScepIssuer } from '../domain/enrollment/scep-issuer.js';
+import { SigningIdentities } from '../domain/enrollment/signing-identities.js';
+import { readProfileSigner } from './profile-signer.js';
+import { sandboxDeviceCaCertificate } from '../sandbox/index.js';
+import { machineInfoTrust } from './device-trust.js';
+
+/** Apple's device CA roots, when shipped (src/mdm/pki/apple-device-roots.ts); none yet. */
+const APPLE_DEVICE_ROOTS: readonly string[] = [];
 
 /** Everything a running Orchard is made of, wired once; the HTTP app and the CLI both use it. */
 export interface Orchard {
@@ -29,6 +39,13 @@ export interface Orchard {
   readonly abmTokens: AbmTokenService;
   readonly devices: DeviceService;
   readonly enrollmentProfiles: EnrollmentProfileService;
+  /** Automated Device Enrollment: the enrollment URL, SCEP, check-ins and commands. */
+  readonly enrollment: {
+    readonly profiles: ProfileRequests;
+    readonly scep: ScepIssuer;
+    readonly checkIns: CheckIns;
+    readonly identities: SigningIdentities;
+  };
   /** Device sync; `orchard serve` starts it, tests drive it with runUntilIdle(). */
   readonly sync: SyncScheduler;
   /** Where new ABM tokens talk to Apple's device assignment service. */
@@ -83,6 +100,45 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     onSyncRequested: () => sync.wake(),
     syncLeaseWorkedOn: (lease, now) => sync.isLeaseWorkedOn(lease, now),
   });
+  const identities = new SigningIdentities({
+    repositories,
+    secrets,
+    clock,
+    ...(config.enrollment.profileSigning === null
+      ? {}
+      : { configuredProfileSigner: await readProfileSigner(config.enrollment.profileSigning) }),
+  });
+  const enrollment = {
+    identities,
+    profiles: new ProfileRequests({
+      repositories,
+      transactor,
+      identities,
+      trust: machineInfoTrust({
+        file: config.enrollment.deviceTrustAnchorsFile,
+        builtIn: config.enrollment.deviceTrustAnchorsFile === null ? APPLE_DEVICE_ROOTS : [],
+        ...(config.sandbox ? { sandboxCa: () => sandboxDeviceCaCertificate({ dataDir: config.dataDir }) } : {}),
+      }),
+      clock,
+      urls: {
+        scep: `${config.publicBaseUrl}/mdm/scep`,
+        checkIn: `${config.publicBaseUrl}/mdm/checkin`,
+        server: `${config.publicBaseUrl}/mdm/connect`,
+      },
+      apnsTopic: config.enrollment.apnsTopic,
+      challengeTtlMs: config.enrollment.challengeTtlMs,
+      identifierBase: config.publicUrl.hostname.split('.').reverse().join('.'),
+    }),
+    scep: new ScepIssuer({ repositories, transactor, identities, clock }),
+    checkIns: new CheckIns({
+      repositories,
+      transactor,
+      secrets,
+      identities,
+      clock,
+      apnsTopic: config.enrollment.apnsTopic,
+    }),
+  };
   const syncOptions: SyncOptions & SchedulerOptions = {
     ...DEFAULT_SYNC_OPTIONS,
     intervalMs: config.sync.intervalMs,
@@ -121,8 +177,9 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     ),
     secrets,
     abmTokens,
-    devices: new DeviceService(repositories.devices),
+    devices: new DeviceService(repositories.devices, repositories),
     enrollmentProfiles,
+    enrollment,
     sync,
     depBaseUrl,
     close: async () => {

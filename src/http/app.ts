@@ -19,6 +19,8 @@ import { EnrollmentProfileSchema, enrollmentProfileRoutes } from './routes/enrol
 import { systemRoutes } from './routes/system.js';
 import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
+import { mdmRoutes } from './routes/mdm.js';
+import { scepRoutes } from './routes/mdm-scep.js';
 import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
 import { registerBodyIdleTimeout } from './timeouts.js';
 import { registerWebApp } from './web.js';
@@ -146,6 +148,14 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       ...(options.sandboxClock === undefined ? {} : { clock: options.sandboxClock }),
     });
   }
+
+  // What devices talk to: raw bodies in Apple's formats, outside /api/v1 and its JSON rules.
+  await app.register(mdmRoutes, { profiles: orchard.enrollment.profiles, checkIns: orchard.enrollment.checkIns });
+  await app.register(scepRoutes, {
+    prefix: '/mdm/scep',
+    authority: orchard.enrollment.scep,
+    now: () => orchard.clock.now(),
+  });
 
   await registerWebApp(app, options.webDist);
   return app;
