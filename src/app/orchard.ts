@@ -24,8 +24,6 @@ import { readProfileSigner } from './profile-signer.js';
 import { sandboxDeviceCaCertificate } from '../sandbox/index.js';
 import { machineInfoTrust } from './device-trust.js';
 
-/** Apple's device CA roots, when shipped (src/mdm/pki/apple-device-roots.ts); none yet. */
-const APPLE_DEVICE_ROOTS: readonly string[] = [];
 
 /** Everything a running Orchard is made of, wired once; the HTTP app and the CLI both use it. */
 export interface Orchard {
@@ -116,7 +114,6 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
       identities,
       trust: machineInfoTrust({
         file: config.enrollment.deviceTrustAnchorsFile,
-        builtIn: config.enrollment.deviceTrustAnchorsFile === null ? APPLE_DEVICE_ROOTS : [],
         ...(config.sandbox ? { sandboxCa: () => sandboxDeviceCaCertificate({ dataDir: config.dataDir }) } : {}),
       }),
       clock,

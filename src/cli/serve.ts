@@ -51,4 +51,19 @@ export async function serveCommand(): Promise<void> {
       `ORCHARD_SANDBOX=1 in production: the simulated Apple at ${config.publicBaseUrl}/sandbox issues fake server tokens and devices to every signed-in user. Unset ORCHARD_SANDBOX unless this is a demo or staging server.`,
     );
   }
+  const { enrollment } = config;
+  const missing = [
+    enrollment.apnsTopic === null ? 'ORCHARD_APNS_TOPIC (your MDM push certificate’s topic)' : null,
+    enrollment.deviceTrustAnchorsFile === null && !config.sandbox
+      ? "ORCHARD_DEVICE_TRUST_ANCHORS (Apple's device CA certificates, PEM)"
+      : null,
+  ].filter((m): m is string => m !== null);
+  if (missing.length > 0) {
+    log.warn(`devices cannot enroll until these are set: ${missing.join('; ')}. See "Enrollment" in the README.`);
+  }
+  if (enrollment.profileSigning === null && config.mode === 'production') {
+    log.warn(
+      'enrollment profiles are signed with a generated identity devices show as "Not Verified": set ORCHARD_PROFILE_SIGNING_CERT and ORCHARD_PROFILE_SIGNING_KEY to a certificate devices trust.',
+    );
+  }
 }

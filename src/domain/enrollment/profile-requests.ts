@@ -87,7 +87,7 @@ export class ProfileRequests {
     let signerSha256: string;
     try {
       const verified = await verifySignedData(signedMachineInfo);
-      const trusted = await this.deps.trust(
+      const trusted = await this.deps.trust.check(
         verified.signer,
         verified.certificates.filter((c) => c !== verified.signer),
         now,

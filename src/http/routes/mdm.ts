@@ -91,7 +91,7 @@ function refusalMessage(code: string, detail: string): string {
     case 'ENROLLMENT_KEY_UNKNOWN':
       return 'This enrollment URL belongs to no ABM token in Orchard. Check the MDM server the device is assigned to in Apple Business Manager.';
     case 'ENROLLMENT_NOT_CONFIGURED':
-      return 'Enrollment is not configured: set ORCHARD_APNS_TOPIC to the topic of your MDM push certificate.';
+      return `Enrollment is not configured: ${detail}. See "Enrollment" in the README.`;
     case 'DEVICE_NOT_ON_TOKEN':
       return `${detail}. Assign the device to this MDM server in Apple Business Manager and sync the token.`;
     case 'DEVICE_REMOVED':
