@@ -3,6 +3,7 @@ import { TokenExpiredError } from '../apple/errors.js';
 import { generateTokenKeyPair, type TokenKeyPair, type TokenKeyPairRequest } from '../apple/pki.js';
 import { decryptServerToken, type ServerToken } from '../apple/token-file.js';
 import type { AbmServer, AbmToken, AbmTokenKey } from '../store/repositories/abm-tokens.js';
+import { CURRENT_STATES, type TokenDeviceCounts } from '../store/repositories/devices.js';
 import type { SyncState } from '../store/repositories/sync-states.js';
 import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
@@ -20,10 +21,14 @@ export interface AppleAccountGateway {
   account(depBaseUrl: string, token: ServerToken): Promise<AbmServer>;
 }
 
+const NO_DEVICES = Object.fromEntries(CURRENT_STATES.map((s) => [s, 0])) as TokenDeviceCounts['byEnrollmentState'];
+
 export interface AbmTokenView extends StatusView {
   readonly token: AbmToken;
   /** The token's current devices: assigned to its MDM server and not removed from ABM. */
   readonly deviceCount: number;
+  /** Those devices by enrollment state. */
+  readonly enrollmentCounts: TokenDeviceCounts['byEnrollmentState'];
   readonly sync: SyncProgress;
 }
 
@@ -106,7 +111,8 @@ export class AbmTokenService {
     const now = this.deps.clock.now();
     return tokens.map((token) => ({
       token,
-      deviceCount: counts.get(token.id) ?? 0,
+      deviceCount: counts.get(token.id)?.total ?? 0,
+      enrollmentCounts: counts.get(token.id)?.byEnrollmentState ?? NO_DEVICES,
       sync: syncProgress(states.get(token.id), now, this.deps.syncLeaseWorkedOn),
       ...tokenStatus(token, now),
     }));

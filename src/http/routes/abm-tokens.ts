@@ -9,6 +9,7 @@ import {
   type AbmTokenService,
   type AbmTokenView,
 } from '../../domain/abm-tokens.js';
+import { CURRENT_STATES } from '../../store/repositories/devices.js';
 import { requirePrincipal } from '../auth.js';
 import { multipartLimits, readMultipartFile } from '../multipart.js';
 import { errorHandler } from '../problem.js';
@@ -38,6 +39,9 @@ export const AbmTokenSchema = Type.Object(
     lastSyncAt: nullable(Type.String({ format: 'date-time' })),
     lastSyncError: nullable(Type.String()),
     deviceCount: Type.Integer({ description: 'Current devices: assigned to the MDM server and not removed from ABM' }),
+    enrollmentCounts: Type.Object(Object.fromEntries(CURRENT_STATES.map((s) => [s, Type.Integer()])), {
+      description: 'Those current devices by enrollment state',
+    }),
     sync: Type.Object(
       {
         state: Type.Union(
@@ -85,6 +89,7 @@ function toJson(view: AbmTokenView) {
     lastSyncAt: t.lastSyncAt,
     lastSyncError: t.lastSyncError,
     deviceCount: view.deviceCount,
+    enrollmentCounts: view.enrollmentCounts,
     sync: view.sync,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,

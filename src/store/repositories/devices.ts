@@ -140,7 +140,8 @@ export interface DeviceRepository {
   /** The token is being deleted: its devices are kept, marked released, with no token. */
   releaseToken(tokenId: string, now: string): Promise<number>;
   /** Current (not removed) devices per token. */
-  countCurrentByToken(tokenIds: readonly string[]): Promise<Map<string, number>>;
+  /** Each token's current devices (not removed from ABM), in all and per enrollment state. */
+  countCurrentByToken(tokenIds: readonly string[]): Promise<Map<string, TokenDeviceCounts>>;
   /** Devices at the site that still belong to a token. */
   countBySite(siteId: string): Promise<number>;
   list(filter: DeviceFilter, page: PageRequest): Promise<Page<Device>>;
@@ -151,6 +152,14 @@ export interface DeviceRepository {
 /** SQLite allows 32 766 bound parameters per statement; a device row has 26. */
 const UPSERT_CHUNK = 500;
 const SELECT_CHUNK = 1000;
+
+/** The states a current device (one still on its token) can be in. */
+export const CURRENT_STATES = ['awaiting_enrollment', 'enrolling', 'enrolled', 'unenrolled'] as const;
+export type CurrentState = (typeof CURRENT_STATES)[number];
+export interface TokenDeviceCounts {
+  readonly total: number;
+  readonly byEnrollmentState: Readonly<Record<CurrentState, number>>;
+}
 
 export const PROFILE_STATUS_KEYS = ['empty', 'assigned', 'pushed', 'removed', 'unknown'] as const;
 export type ProfileStatusKey = (typeof PROFILE_STATUS_KEYS)[number];
@@ -426,17 +435,32 @@ export class KyselyDeviceRepository implements DeviceRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async countCurrentByToken(tokenIds: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  async countCurrentByToken(tokenIds: readonly string[]): Promise<Map<string, TokenDeviceCounts>> {
+    const out = new Map<string, { total: number; byEnrollmentState: Record<CurrentState, number> }>();
     if (tokenIds.length === 0) return out;
     const rows = await this.db
       .selectFrom('devices')
-      .select(['abm_token_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .select(['abm_token_id', 'enrollment_state', (eb) => eb.fn.countAll<number | string>().as('n')])
       .where('abm_token_id', 'in', tokenIds)
       .where('removed_at', 'is', null)
-      .groupBy('abm_token_id')
+      .groupBy(['abm_token_id', 'enrollment_state'])
       .execute();
-    for (const row of rows) if (row.abm_token_id !== null) out.set(row.abm_token_id, Number(row.n));
+    for (const row of rows) {
+      if (row.abm_token_id === null) continue;
+      let counts = out.get(row.abm_token_id);
+      if (counts === undefined) {
+        counts = {
+          total: 0,
+          byEnrollmentState: Object.fromEntries(CURRENT_STATES.map((s) => [s, 0])) as Record<CurrentState, number>,
+        };
+        out.set(row.abm_token_id, counts);
+      }
+      const n = Number(row.n);
+      counts.total += n;
+      if ((CURRENT_STATES as readonly string[]).includes(row.enrollment_state)) {
+        counts.byEnrollmentState[row.enrollment_state as CurrentState] += n;
+      }
+    }
     return out;
   }
 
