@@ -284,7 +284,7 @@ async function requestProfile(o: {
       throw new EnrollmentStepError(
         'profile',
         'SOFTWARE_UPDATE_REQUIRED',
-        `the server requires OS ${String(d['OSVersion'])} (${String(d['BuildVersion'])}) before enrolling; this device runs ${o.device.osVersion} (${o.device.buildVersion})`,
+        `the server requires OS ${String(d['OSVersion'] ?? '(unnamed)')}${typeof d['BuildVersion'] === 'string' ? ` (${d['BuildVersion']})` : ''} before enrolling; this device runs ${o.device.osVersion} (${o.device.buildVersion})`,
         answerOf(x),
       );
     }
