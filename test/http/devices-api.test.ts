@@ -136,6 +136,13 @@ for (const { engine, skip } of await engines()) {
           'removedAt',
           'enrolledAt',
           'udid',
+          'deviceName',
+          'osVersion',
+          'buildVersion',
+          'modelName',
+          'productName',
+          'lastSeenAt',
+          'setupReleasedAt',
           'updatedAt',
         ].sort(),
       );
@@ -161,7 +168,14 @@ for (const { engine, skip } of await engines()) {
       const summary = (await get(`/api/v1/devices/summary?customerId=${acme.id}`)).json();
       assert.deepEqual(summary, {
         total: 23,
-        byEnrollmentState: { awaiting_enrollment: 22, enrolled: 0, unenrolled: 0, removed: 1, released: 0 },
+        byEnrollmentState: {
+          awaiting_enrollment: 22,
+          enrolling: 0,
+          enrolled: 0,
+          unenrolled: 0,
+          removed: 1,
+          released: 0,
+        },
         byProfileStatus: { empty: 3, assigned: 20, pushed: 0, removed: 0, unknown: 0 },
       });
       assert.equal((await get('/api/v1/devices/summary')).json().total, 25);

@@ -171,7 +171,7 @@ for (const { engine, skip } of await engines()) {
       assert.ok((summary.byProfileStatus['assigned'] ?? 0) >= 1);
       assert.ok((summary.byProfileStatus['unknown'] ?? 0) >= 1);
       assert.equal((await d.summary({ onlyCustomerIds: [] })).total, 0);
-      assert.equal(await d.countBySite('s3'), current);
+      assert.equal(await d.countBySite('s3'), current?.total);
     });
 
     test('a moved token takes its devices along; a deleted one leaves them released, kept, without a token', async () => {

@@ -76,7 +76,22 @@ for (const { engine, skip } of await engines()) {
       }
       await repos.abmTokens.setAppleIssue('t1', { kind: 'rejected', detail: 'revoked' }, now);
       await repos.syncStates.request('t1', now);
-      await repos.enrollmentProfiles.ensure('t1', 'enrollment-key-t1', DEFAULT_SETTINGS, now);
+      // Written as 0003 knew the table: today's repository writes columns later migrations add.
+      await db.kysely
+        .insertInto('enrollment_profiles')
+        .values({
+          token_id: 't1',
+          enrollment_key: 'enrollment-key-t1',
+          profile_name: null,
+          is_supervised: 1,
+          is_mandatory: 1,
+          is_mdm_removable: 0,
+          await_device_configured: 1,
+          skip_setup_items: JSON.stringify(DEFAULT_SETTINGS.skipSetupItems),
+          created_at: now,
+          updated_at: now,
+        } as never)
+        .execute();
       await repos.devices.upsert([device('DEVICE0001', 't2')], now);
       before0004 = await db.kysely.selectFrom('abm_tokens').selectAll().orderBy('id').execute();
 
