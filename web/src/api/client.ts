@@ -128,5 +128,6 @@ function readProblem(body: Record<string, unknown>): ProblemDetails {
     status: typeof body.status === 'number' ? body.status : undefined,
     detail: str(body.detail) ?? str(body.message),
     code: str(body.code),
+    field: str(body.field),
   };
 }

@@ -1,6 +1,6 @@
 import { apiRequest } from './client';
 import { PAGE_SIZE } from './customers';
-import type { Device, DeviceFilters, DeviceScope, DeviceSummary, Page } from './types';
+import type { Device, DeviceCommand, DeviceFilters, DeviceScope, DeviceSummary, EnrollmentEvent, Page } from './types';
 
 const base = '/api/v1/devices';
 
@@ -39,4 +39,30 @@ export function getDeviceSummary(scope: DeviceScope, signal?: AbortSignal): Prom
 
 export function getDevice(serialNumber: string, signal?: AbortSignal): Promise<Device> {
   return apiRequest<Device>(`${base}/${encodeURIComponent(serialNumber)}`, { signal });
+}
+
+/** The device's MDM commands, newest first. */
+export async function listDeviceCommands(
+  serialNumber: string,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<DeviceCommand[]> {
+  const page = await apiRequest<{ items: DeviceCommand[] }>(`${base}/${encodeURIComponent(serialNumber)}/commands`, {
+    query: { limit },
+    signal,
+  });
+  return page.items;
+}
+
+/** The device's enrollment timeline, newest first, refusals included. */
+export async function listEnrollmentEvents(
+  serialNumber: string,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<EnrollmentEvent[]> {
+  const page = await apiRequest<{ items: EnrollmentEvent[] }>(
+    `${base}/${encodeURIComponent(serialNumber)}/enrollment-events`,
+    { query: { limit }, signal },
+  );
+  return page.items;
 }

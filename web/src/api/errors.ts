@@ -6,6 +6,8 @@ export class ApiError extends Error {
   readonly code: string;
   readonly detail: string;
   readonly title: string;
+  /** The field a VALIDATION_FAILED names (its JSON name), when the server names one. */
+  readonly field: string | null;
 
   constructor(status: number, problem: ProblemDetails, fallbackMessage: string) {
     const detail = nonEmpty(problem.detail) ?? nonEmpty(problem.title) ?? fallbackMessage;
@@ -15,6 +17,7 @@ export class ApiError extends Error {
     this.code = nonEmpty(problem.code) ?? (status === 0 ? 'NETWORK_ERROR' : `HTTP_${status}`);
     this.detail = detail;
     this.title = nonEmpty(problem.title) ?? fallbackMessage;
+    this.field = nonEmpty(problem.field) ?? null;
   }
 
   static network(cause: unknown): ApiError {

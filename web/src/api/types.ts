@@ -40,6 +40,8 @@ export interface ProblemDetails {
   status?: number;
   detail?: string;
   code?: string;
+  /** For VALIDATION_FAILED: the JSON name of the field refused, when the server names one. */
+  field?: string;
 }
 
 /** GET /api/v1/system: facts about this Orchard installation. */
@@ -75,6 +77,8 @@ export interface AbmToken {
   lastSyncAt: string | null;
   lastSyncError: string | null;
   deviceCount: number;
+  /** Those current devices per enrollment state. */
+  enrollmentCounts: Record<CurrentEnrollmentState, number>;
   /** The device sync with Apple: idle, or queued/running with its progress so far. */
   sync: AbmTokenSync;
   createdAt: string;
@@ -112,6 +116,13 @@ export interface EnrollmentProfileInput {
   language: string | null;
   /** ISO 3166-1 alpha-2 region code, e.g. "US". */
   region: string | null;
+  /**
+   * "17.4": iPhones and iPads that can update during Setup Assistant (iOS 17+) and run an older
+   * version are asked to update to it before they enroll. Null: no minimum.
+   */
+  minimumIosVersion: string | null;
+  /** The same for Macs (macOS 14+). */
+  minimumMacosVersion: string | null;
 }
 
 /** GET /api/v1/abm-tokens/{id}/enrollment-profile. */
@@ -126,7 +137,15 @@ export interface EnrollmentProfile extends EnrollmentProfileInput {
   lastError: string | null;
 }
 
-export type DeviceEnrollmentState = 'awaiting_enrollment' | 'enrolled' | 'unenrolled' | 'removed' | 'released';
+/**
+ * Where the device is in Automated Device Enrollment: assigned and waiting; enrolling (it fetched
+ * its enrollment profile and is getting its identity and checking in); enrolled; unenrolled (it
+ * checked out or was erased); removed from ABM; released (its token was deleted from Orchard).
+ */
+export type DeviceEnrollmentState =
+  'awaiting_enrollment' | 'enrolling' | 'enrolled' | 'unenrolled' | 'removed' | 'released';
+/** The states a token's current devices (assigned in ABM, not released) can be in. */
+export type CurrentEnrollmentState = 'awaiting_enrollment' | 'enrolling' | 'enrolled' | 'unenrolled';
 /** Apple's profile_status for the device. */
 export type DeviceProfileStatus = 'empty' | 'assigned' | 'pushed' | 'removed';
 /** Orchard's own attempt to assign the token's profile to the device. */
@@ -135,6 +154,7 @@ export type DeviceProfileAssignStatus = 'pending' | 'assigned' | 'failed' | 'not
 /** A device assigned to a token's MDM server in Apple Business Manager. */
 export interface Device {
   serialNumber: string;
+  /** Apple Business Manager's facts: model ("iPhone 15"), description, color, OS family. */
   model: string | null;
   description: string | null;
   color: string | null;
@@ -143,10 +163,11 @@ export interface Device {
   assetTag: string | null;
   /** Null once released (its token was deleted). */
   abmTokenId: string | null;
-  customerId: string;
-  customerName: string;
-  siteId: string;
-  siteName: string;
+  /** Null once released: the device no longer belongs to a token's Customer and Site. */
+  customerId: string | null;
+  customerName: string | null;
+  siteId: string | null;
+  siteName: string | null;
   serverName: string | null;
   profileStatus: DeviceProfileStatus | (string & {}) | null;
   profileUuid: string | null;
@@ -159,7 +180,65 @@ export interface Device {
   removedAt: string | null;
   enrolledAt: string | null;
   udid: string | null;
-  updatedAt: string | null;
+  /** What the device itself reported (MachineInfo, DeviceInformation); null until it did. */
+  deviceName: string | null;
+  /** "18.1" */
+  osVersion: string | null;
+  /** "22B83" */
+  buildVersion: string | null;
+  /** "iPhone", "MacBook Pro" */
+  modelName: string | null;
+  /** Apple's product identifier, "iPhone15,2". */
+  productName: string | null;
+  /** Its last check-in or command poll. */
+  lastSeenAt: string | null;
+  /** When DeviceConfigured released it from Setup Assistant. */
+  setupReleasedAt: string | null;
+  updatedAt: string;
+}
+
+export type DeviceCommandStatus = 'queued' | 'sent' | 'acknowledged' | 'error' | 'not_now' | 'canceled';
+
+/** One entry of an MDM command's ErrorChain, as the device answered it. */
+export interface CommandErrorChainItem {
+  code: number | null;
+  domain: string | null;
+  description: string | null;
+}
+
+/** GET /api/v1/devices/{serial}/commands: an MDM command queued for the device. */
+export interface DeviceCommand {
+  commandUuid: string;
+  /** "DeviceInformation", "DeviceConfigured", … */
+  requestType: string;
+  status: DeviceCommandStatus | (string & {});
+  /** "orchard" for what Orchard queued itself, else who queued it. */
+  queuedBy: string;
+  queuedAt: string;
+  sentAt: string | null;
+  answeredAt: string | null;
+  errorChain: CommandErrorChainItem[] | null;
+}
+
+export type EnrollmentEventKind =
+  | 'profile_served'
+  | 'profile_refused'
+  | 'identity_issued'
+  | 'identity_refused'
+  | 'authenticated'
+  | 'enrolled'
+  | 'released'
+  | 'checked_out'
+  | 'checkin_refused';
+
+/** GET /api/v1/devices/{serial}/enrollment-events: one step of the device's enrollment, or a refusal. */
+export interface EnrollmentEvent {
+  id: string;
+  kind: EnrollmentEventKind | (string & {});
+  outcome: 'ok' | 'refused';
+  /** What happened, or why it was refused. */
+  detail: string | null;
+  createdAt: string;
 }
 
 export interface DeviceScope {

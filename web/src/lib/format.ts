@@ -52,3 +52,26 @@ export function formatTime(value: string): string {
   const date = parse(value);
   return date ? timeFormat.format(date) : '';
 }
+
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const RELATIVE_STEPS: readonly [Intl.RelativeTimeFormatUnit, number, number][] = [
+  // unit, its length in ms, and up to how many of it are said before the next unit is used
+  ['minute', 60_000, 45],
+  ['hour', 3_600_000, 22],
+  ['day', DAY_MS, 26],
+  ['month', 30 * DAY_MS, 11],
+  ['year', 365 * DAY_MS, Infinity],
+];
+
+/** "just now", "3 minutes ago", "yesterday", "in 2 hours"; the raw value if it is not a date. */
+export function relativeTime(value: string, now: number = Date.now()): string {
+  const date = parse(value);
+  if (!date) return value;
+  const diff = date.getTime() - now;
+  if (Math.abs(diff) < 45_000) return 'just now';
+  for (const [unit, length, max] of RELATIVE_STEPS) {
+    const count = Math.round(diff / length);
+    if (Math.abs(count) <= max) return relativeFormat.format(count === 0 ? Math.sign(diff) : count, unit);
+  }
+  return dateFormat.format(date);
+}

@@ -35,5 +35,8 @@ export const queryKeys = {
       { customerId: scope.customerId ?? '', siteId: scope.siteId ?? '', abmTokenId: scope.abmTokenId ?? '' },
     ] as const,
   device: (serialNumber: string) => ['devices', 'detail', serialNumber] as const,
+  /** Under the device's key: refreshing the device refreshes its commands and timeline too. */
+  deviceCommands: (serialNumber: string) => ['devices', 'detail', serialNumber, 'commands'] as const,
+  deviceEnrollmentEvents: (serialNumber: string) => ['devices', 'detail', serialNumber, 'enrollment-events'] as const,
   system: ['system'] as const,
 };

@@ -1,18 +1,27 @@
 import { Anchor, Group, Loader, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router-dom';
-import type { AbmToken } from '../../api';
+import type { AbmToken, CurrentEnrollmentState } from '../../api';
 import { RowActionsHeader } from '../../components/RowActions';
 import { TableSkeletonRows } from '../../components/TableSkeleton';
+import { TruncatedText } from '../../components/TruncatedText';
 import { daysFrom, formatDate, formatDateTime, formatTime, plural, relativeDays } from '../../lib/format';
 import { isSyncing } from '../../queries/abmTokens';
 import { AbmTokenRowActions, type AbmTokenAction } from './AbmTokenRowActions';
+import { EnrollmentCounts } from '../devices/EnrollmentCounts';
 import { AbmTokenStatusBadge } from './AbmTokenStatusBadge';
 import { syncWaitText } from './tokenStatus';
 
-const COLUMNS = 9;
+const COLUMNS = 6;
 /** Badges, dates and counts stay on one line; names wrap. */
 const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+/** The states a token's current devices can be in (removed and released ones are not counted). */
+const CURRENT_STATES: readonly CurrentEnrollmentState[] = [
+  'awaiting_enrollment',
+  'enrolling',
+  'enrolled',
+  'unenrolled',
+];
 
 export interface AbmTokensTableProps {
   tokens: AbmToken[];
@@ -24,20 +33,22 @@ export interface AbmTokensTableProps {
   devicesHref: (token: AbmToken) => string;
 }
 
+/**
+ * Six columns that fit a 1280-pixel screen beside the navigation, so the row actions stay in
+ * view: the organization sits under the MDM server, the site under the customer, the expiry
+ * under the status.
+ */
 export function AbmTokensTable({ tokens, loading, highlightId, onAction, devicesHref }: AbmTokensTableProps) {
   return (
-    <Table.ScrollContainer minWidth={980}>
-      <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+    <Table.ScrollContainer minWidth={760}>
+      <Table verticalSpacing="sm" horizontalSpacing="sm" highlightOnHover style={{ tableLayout: 'fixed' }}>
         <Table.Thead>
-          <Table.Tr>
-            <Table.Th miw={140}>MDM server</Table.Th>
-            <Table.Th>Organization</Table.Th>
-            <Table.Th>Customer</Table.Th>
-            <Table.Th>Site</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Expires</Table.Th>
-            <Table.Th>Last sync</Table.Th>
-            <Table.Th ta="right">Devices</Table.Th>
+          <Table.Tr style={NO_WRAP}>
+            <Table.Th>MDM server</Table.Th>
+            <Table.Th w="20%">Customer / Site</Table.Th>
+            <Table.Th w={150}>Status</Table.Th>
+            <Table.Th w={130}>Last sync</Table.Th>
+            <Table.Th w={180}>Devices</Table.Th>
             <RowActionsHeader />
           </Table.Tr>
         </Table.Thead>
@@ -87,85 +98,98 @@ function TokenRow({
       }}
     >
       <Table.Td>
-        <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }} c={token.serverName ? undefined : 'dimmed'}>
-          {token.serverName ?? '—'}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        {token.orgName || token.adminId ? (
-          <Stack gap={0}>
-            <Text size="sm">{token.orgName ?? '—'}</Text>
-            {token.adminId ? (
-              <Text size="xs" c="dimmed" title="Apple ID of the administrator who downloaded the token">
-                {token.adminId}
-              </Text>
-            ) : null}
-          </Stack>
-        ) : (
-          <Text size="sm" c="dimmed">
-            —
+        <Stack gap={0}>
+          <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }} c={token.serverName ? undefined : 'dimmed'}>
+            {token.serverName ?? '—'}
           </Text>
-        )}
+          {token.orgName ? (
+            <TruncatedText size="xs" c="dimmed">
+              {token.orgName}
+            </TruncatedText>
+          ) : null}
+          {token.adminId ? (
+            <TruncatedText
+              size="xs"
+              c="dimmed"
+              tooltip={`Apple ID of the administrator who downloaded the token: ${token.adminId}`}
+            >
+              {token.adminId}
+            </TruncatedText>
+          ) : null}
+        </Stack>
       </Table.Td>
       <Table.Td>
-        <Text size="sm">{token.customerName}</Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm">{token.siteName}</Text>
+        <Stack gap={0}>
+          <TruncatedText size="sm">{token.customerName}</TruncatedText>
+          <TruncatedText size="xs" c="dimmed">
+            {token.siteName}
+          </TruncatedText>
+        </Stack>
       </Table.Td>
       <Table.Td style={NO_WRAP}>
-        <AbmTokenStatusBadge token={token} />
-      </Table.Td>
-      <Table.Td style={NO_WRAP}>
-        <Expiry token={token} />
+        <Stack gap={2} align="flex-start">
+          <AbmTokenStatusBadge token={token} />
+          <Expiry token={token} />
+        </Stack>
       </Table.Td>
       <Table.Td style={NO_WRAP}>
         <LastSync token={token} />
       </Table.Td>
-      <Table.Td ta="right" style={NO_WRAP}>
-        {token.status === 'awaiting_token' ? (
-          <Text size="sm" c="dimmed">
-            {token.deviceCount}
-          </Text>
-        ) : (
-          <Anchor
-            component={Link}
-            to={devicesHref}
-            size="sm"
-            fw={500}
-            aria-label={`${plural(token.deviceCount, 'device')} of ${token.serverName ?? 'this token'}`}
-            title="Show these devices"
-          >
-            {token.deviceCount}
-          </Anchor>
-        )}
+      <Table.Td>
+        <DeviceCounts token={token} href={devicesHref} />
       </Table.Td>
       <AbmTokenRowActions token={token} onAction={onAction} />
     </Table.Tr>
   );
 }
 
-function Expiry({ token }: { token: AbmToken }) {
-  if (!token.expiresAt) {
+/** "20 devices" linking to them, and beneath how many are enrolled, enrolling, awaiting, unenrolled. */
+function DeviceCounts({ token, href }: { token: AbmToken; href: string }) {
+  if (token.status === 'awaiting_token') {
     return (
       <Text size="sm" c="dimmed">
         —
       </Text>
     );
   }
-  const days = daysFrom(token.expiresAt);
-  const color = days === null ? 'dimmed' : days < 0 ? 'red.7' : days <= 30 ? 'orange.8' : 'dimmed';
+  // Tolerates a server older than the enrollment counts.
+  const counts = (token.enrollmentCounts as AbmToken['enrollmentCounts'] | undefined) ?? null;
   return (
-    <Stack gap={0}>
-      <Text size="sm" title={formatDateTime(token.expiresAt)}>
-        {formatDate(token.expiresAt)}
-      </Text>
-      {days !== null ? (
-        <Text size="xs" c={color}>
-          {relativeDays(days)}
-        </Text>
+    <Stack gap={2}>
+      <Anchor
+        component={Link}
+        to={href}
+        size="sm"
+        fw={500}
+        style={NO_WRAP}
+        aria-label={`${plural(token.deviceCount, 'device')} of ${token.serverName ?? 'this token'}`}
+        title="Show these devices"
+      >
+        {plural(token.deviceCount, 'device')}
+      </Anchor>
+      {counts && token.deviceCount > 0 ? (
+        <EnrollmentCounts counts={counts} states={CURRENT_STATES} size="xs" c="dimmed" withBar />
       ) : null}
     </Stack>
+  );
+}
+
+/** "Expires in 365 days" under the status, orange within 30 days, red once past; the date in a tooltip. */
+function Expiry({ token }: { token: AbmToken }) {
+  if (!token.expiresAt) return null;
+  const days = daysFrom(token.expiresAt);
+  const color = days === null ? 'dimmed' : days < 0 ? 'red.7' : days <= 30 ? 'orange.8' : 'dimmed';
+  const when = days === null ? formatDate(token.expiresAt) : relativeDays(days);
+  return (
+    <Tooltip
+      label={`${days !== null && days < 0 ? 'Expired' : 'Expires'} ${formatDateTime(token.expiresAt)}`}
+      withArrow
+      events={{ hover: true, focus: true, touch: true }}
+    >
+      <Text size="xs" c={color} tabIndex={0} style={{ cursor: 'help' }}>
+        {days !== null && days < 0 ? `Expired ${when}` : `Expires ${when}`}
+      </Text>
+    </Tooltip>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Anchor, Breadcrumbs, Button, EmptyState, Menu, Paper, Skeleton, Stack, Text } from '@mantine/core';
+import { Anchor, Breadcrumbs, Button, EmptyState, Group, Menu, Paper, Skeleton, Stack, Text } from '@mantine/core';
 import { IconBuildingStore, IconChevronDown, IconPencil, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -7,6 +7,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { formatDate, plural } from '../../lib/format';
 import { useCustomer } from '../../queries/customers';
+import { useDeviceSummary } from '../../queries/devices';
+import { EnrollmentCounts } from '../devices/EnrollmentCounts';
 import { CustomerDialogs, type CustomerDialog } from './CustomerDialogs';
 import { DevicesSection } from './DevicesSection';
 import { SitesSection } from './SitesSection';
@@ -42,7 +44,7 @@ function CustomerDetail({ customer }: { customer: Customer }) {
       <PageHeader
         above={<CustomerBreadcrumbs name={customer.name} />}
         title={customer.name}
-        description={`${plural(customer.siteCount, 'site')} · Created ${formatDate(customer.createdAt)}`}
+        description={<CustomerFacts customer={customer} />}
         actions={
           <Menu position="bottom-end" shadow="md" width={200} withinPortal>
             <Menu.Target>
@@ -76,6 +78,26 @@ function CustomerDetail({ customer }: { customer: Customer }) {
         onDeleted={() => navigate('/customers', { replace: true })}
       />
     </Stack>
+  );
+}
+
+/** "2 sites · 20 devices: 18 enrolled · 2 awaiting · Created Mar 4, 2026". */
+function CustomerFacts({ customer }: { customer: Customer }) {
+  const summary = useDeviceSummary({ customerId: customer.id }, { busy: false });
+  const total = summary.data?.total ?? 0;
+  return (
+    <Group gap={6} wrap="wrap">
+      <span>{plural(customer.siteCount, 'site')}</span>
+      {summary.data && total > 0 ? (
+        <>
+          <span aria-hidden>·</span>
+          <span>{plural(total, 'device')}:</span>
+          <EnrollmentCounts counts={summary.data.byEnrollmentState} size="sm" c="dimmed" />
+        </>
+      ) : null}
+      <span aria-hidden>·</span>
+      <span>Created {formatDate(customer.createdAt)}</span>
+    </Group>
   );
 }
 

@@ -1,10 +1,13 @@
-import { Button, EmptyState, Table, Text } from '@mantine/core';
+import { Anchor, Button, EmptyState, Group, Skeleton, Table, Text } from '@mantine/core';
 import { IconMapPin } from '@tabler/icons-react';
+import { Link } from 'react-router-dom';
 import type { Site } from '../../api';
 import { ListFooter } from '../../components/ListFooter';
 import { RowActionsCell, RowActionsHeader } from '../../components/RowActions';
 import { TableSkeletonRows } from '../../components/TableSkeleton';
 import { formatDate, formatDateTime } from '../../lib/format';
+import { useDeviceSummary } from '../../queries/devices';
+import { EnrollmentCounts } from '../devices/EnrollmentCounts';
 
 export interface SitesTableProps {
   sites: Site[];
@@ -40,18 +43,19 @@ export function SitesTable(props: SitesTableProps) {
 
   return (
     <>
-      <Table.ScrollContainer minWidth={480}>
+      <Table.ScrollContainer minWidth={620}>
         <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Name</Table.Th>
+              <Table.Th w={260}>Devices</Table.Th>
               <Table.Th w={180}>Created</Table.Th>
               <RowActionsHeader />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {loading ? (
-              <TableSkeletonRows columns={3} rows={3} />
+              <TableSkeletonRows columns={4} rows={3} />
             ) : (
               sites.map((site) => (
                 <Table.Tr key={site.id}>
@@ -59,6 +63,9 @@ export function SitesTable(props: SitesTableProps) {
                     <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
                       {site.name}
                     </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <SiteDevices site={site} />
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" c="dimmed" title={formatDateTime(site.createdAt)}>
@@ -86,5 +93,36 @@ export function SitesTable(props: SitesTableProps) {
         />
       ) : null}
     </>
+  );
+}
+
+/** The site's devices per enrollment state, linked to the Devices view filtered by the site. */
+function SiteDevices({ site }: { site: Site }) {
+  const summary = useDeviceSummary({ customerId: site.customerId, siteId: site.id }, { busy: false });
+  if (!summary.data) {
+    return summary.isPending ? (
+      <Skeleton height={12} width={120} radius="sm" />
+    ) : (
+      <Text size="sm" c="dimmed">
+        —
+      </Text>
+    );
+  }
+  const { total, byEnrollmentState } = summary.data;
+  if (total === 0) {
+    return (
+      <Text size="sm" c="dimmed">
+        No devices
+      </Text>
+    );
+  }
+  const href = `/apple/devices?customerId=${encodeURIComponent(site.customerId)}&siteId=${encodeURIComponent(site.id)}`;
+  return (
+    <Group gap={8} wrap="nowrap">
+      <Anchor component={Link} to={href} size="sm" fw={500} style={{ whiteSpace: 'nowrap' }} title="Show these devices">
+        {total}
+      </Anchor>
+      <EnrollmentCounts counts={byEnrollmentState} size="xs" c="dimmed" />
+    </Group>
   );
 }

@@ -28,7 +28,7 @@ import { tokenDisplayName } from '../tokenStatus';
 import { languageOptions, regionOptions } from './localeOptions';
 import {
   PROFILE_LIMITS,
-  fieldOfDetail,
+  fieldOfError,
   toFormValues,
   toProfileInput,
   validateProfile,
@@ -135,13 +135,21 @@ function ProfileForm({ tokenId, profile, onCancel, onSaved }: ProfileFormProps) 
       notifySuccess('Profile saved — devices will be re-assigned');
       onSaved();
     } catch (error) {
-      const field = isApiError(error) && error.status === 400 ? fieldOfDetail(error.detail) : null;
+      const field = isApiError(error) && error.status === 400 ? fieldOfError(error.field, error.detail) : null;
       if (field && isApiError(error)) setErrors({ [field]: error.detail });
       else setFormError(error);
     }
   }
 
-  const text = (field: 'profileName' | 'department' | 'supportPhoneNumber' | 'supportEmailAddress') => ({
+  const text = (
+    field:
+      | 'profileName'
+      | 'department'
+      | 'supportPhoneNumber'
+      | 'supportEmailAddress'
+      | 'minimumIosVersion'
+      | 'minimumMacosVersion',
+  ) => ({
     value: values[field],
     onChange: (event: ChangeEvent<HTMLInputElement>) => set(field, event.currentTarget.value),
     error: errors[field],
@@ -269,6 +277,33 @@ function ProfileForm({ tokenId, profile, onCancel, onSaved }: ProfileFormProps) 
             searchable
             clearable
             nothingFoundMessage="No region has this name."
+          />
+        </Group>
+
+        <Divider mt="xs" />
+        <Stack gap={2}>
+          <Title order={4} fz="sm" fw={600}>
+            Minimum OS versions
+          </Title>
+          <Text size="xs" c="dimmed">
+            Devices that can update during Setup Assistant and run an older version are asked to update before they
+            enroll. Leave a field empty for no minimum.
+          </Text>
+        </Stack>
+        <Group grow align="flex-start">
+          <TextInput
+            label="Minimum iOS and iPadOS version"
+            description="For iPhones and iPads on iOS 17 or later, e.g. 17.4 or 18.1.1."
+            placeholder="No minimum"
+            inputMode="decimal"
+            {...text('minimumIosVersion')}
+          />
+          <TextInput
+            label="Minimum macOS version"
+            description="For Macs on macOS 14 or later, e.g. 14.6 or 15.1."
+            placeholder="No minimum"
+            inputMode="decimal"
+            {...text('minimumMacosVersion')}
           />
         </Group>
 

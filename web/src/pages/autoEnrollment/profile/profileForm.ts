@@ -20,6 +20,9 @@ export interface ProfileFormValues {
   supportEmailAddress: string;
   language: string | null;
   region: string | null;
+  /** "17.4", or empty for no minimum. */
+  minimumIosVersion: string;
+  minimumMacosVersion: string;
 }
 
 export type ProfileField = keyof ProfileFormValues;
@@ -39,6 +42,9 @@ export function toFormValues(profile: EnrollmentProfile): ProfileFormValues {
     supportEmailAddress: profile.supportEmailAddress ?? '',
     language: profile.language || null,
     region: profile.region || null,
+    // Absent from a server older than the minimum OS versions: no minimum.
+    minimumIosVersion: profile.minimumIosVersion ?? '',
+    minimumMacosVersion: profile.minimumMacosVersion ?? '',
   };
 }
 
@@ -57,6 +63,8 @@ export function toProfileInput(values: ProfileFormValues): EnrollmentProfileInpu
     supportEmailAddress: orNull(values.supportEmailAddress),
     language: values.language || null,
     region: values.region || null,
+    minimumIosVersion: orNull(values.minimumIosVersion),
+    minimumMacosVersion: orNull(values.minimumMacosVersion),
   };
 }
 
@@ -67,7 +75,10 @@ function tooLong(value: string, max: number): string | null {
   return length > max ? `Use at most ${max} characters (this has ${length}).` : null;
 }
 
-/** Client-side checks with Apple's limits; the server remains the authority. */
+/**
+ * Client-side checks with Apple's limits; the server remains the authority. The shape of a
+ * minimum OS version is the server's rule alone: its answer shows under the field.
+ */
 export function validateProfile(values: ProfileFormValues): ProfileErrors {
   const errors: ProfileErrors = {};
   const name = values.profileName.trim();
@@ -92,6 +103,8 @@ export function validateProfile(values: ProfileFormValues): ProfileErrors {
  * ("support_email_address …"); the most specific names are tried first.
  */
 const FIELD_NAMES: readonly [ProfileField, readonly string[]][] = [
+  ['minimumIosVersion', ['minimumiosversion', 'minimum ios version', 'minimum_ios_version']],
+  ['minimumMacosVersion', ['minimummacosversion', 'minimum macos version', 'minimum_macos_version']],
   ['supportEmailAddress', ['supportemailaddress', 'support_email_address', 'email']],
   ['supportPhoneNumber', ['supportphonenumber', 'support_phone_number', 'phone']],
   ['department', ['department']],
@@ -101,6 +114,28 @@ const FIELD_NAMES: readonly [ProfileField, readonly string[]][] = [
   ['region', ['region']],
   ['profileName', ['profilename', 'profile_name', 'profile name']],
 ];
+
+const PROFILE_FIELDS: readonly ProfileField[] = [
+  'profileName',
+  'isSupervised',
+  'isMandatory',
+  'isMdmRemovable',
+  'awaitDeviceConfigured',
+  'skipSetupItems',
+  'department',
+  'supportPhoneNumber',
+  'supportEmailAddress',
+  'language',
+  'region',
+  'minimumIosVersion',
+  'minimumMacosVersion',
+];
+
+/** The field a refusal is about: the one the server names, else the one its detail mentions. */
+export function fieldOfError(field: string | null, detail: string): ProfileField | null {
+  const named = PROFILE_FIELDS.find((name) => name === field);
+  return named ?? fieldOfDetail(detail);
+}
 
 export function fieldOfDetail(detail: string): ProfileField | null {
   const text = detail.toLowerCase();
