@@ -363,12 +363,15 @@ export interface Instance {
 }
 
 /** Another Orchard on the fixture's database (same SQLite file, or same PostgreSQL schema), on its own port. */
-export async function anotherInstance(f: EnrollmentFixture, o: { clock?: Clock } = {}): Promise<Instance> {
+export async function anotherInstance(
+  f: EnrollmentFixture,
+  o: { clock?: Clock; env?: Record<string, string> } = {},
+): Promise<Instance> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const t = await startTestOrchard(f.t.database.engine, {
     database: f.t.database,
-    env: { ORCHARD_PUBLIC_URL: base, PORT: String(port) },
+    env: { ...o.env, ORCHARD_PUBLIC_URL: base, PORT: String(port) },
     ...(o.clock === undefined ? {} : { clock: o.clock }),
   });
   await t.app.listen({ host: '127.0.0.1', port });
