@@ -108,9 +108,15 @@ async function enroll(options: EnrollOptions): Promise<number> {
   );
   if (serials.length === 0) return 0;
   const progress = progressReporter(serials.length);
+  const cpuBefore = process.cpuUsage();
   const summary = await enrollFleet(serials, { ...common, concurrency, onProgress: progress.update });
+  const cpu = process.cpuUsage(cpuBefore);
   progress.finish();
   printSummary(summary);
+  // The simulator's own CPU, so a benchmark can tell whether the device side was the limit.
+  process.stdout.write(
+    `simulator CPU: ${formatMs((cpu.user + cpu.system) / 1000)} (${((cpu.user + cpu.system) / 1000 / Math.max(1, summary.total)).toFixed(1)} ms per device)\n`,
+  );
   return summary.failed === 0 ? 0 : 1;
 }
 
@@ -127,6 +133,10 @@ function printResult(result: EnrollmentResult): void {
         `${d.osVersion} ${d.buildVersion}, UDID ${d.udid}) in ${formatMs(result.totalMs)}` +
         `${result.released ? '' : ', not released from Setup Assistant'}\n`,
     );
+    if (result.connectionRetries > 0)
+      process.stdout.write(
+        `(${result.connectionRetries} request(s) sent again after the connection closed unanswered)\n`,
+      );
     return;
   }
   const f = result.failure;
@@ -152,6 +162,11 @@ function printSummary(s: FleetSummary): void {
   if (s.stepTimes.length > 0) {
     out.write(
       `step times p50/p95: ${s.stepTimes.map((t) => `${t.step} ${formatMs(t.p50)}/${formatMs(t.p95)}`).join(', ')}\n`,
+    );
+  }
+  if (s.connectionRetries > 0) {
+    out.write(
+      `${s.connectionRetries} request${s.connectionRetries === 1 ? ' was' : 's were'} sent again after the server closed the connection without answering\n`,
     );
   }
   for (const group of s.failures) {

@@ -7,15 +7,14 @@
 import type { Identity } from '../mdm/pki/identity.js';
 import type { AppleRecord } from './device-model.js';
 import { EnrollmentStepError } from './errors.js';
-import { answerOf, exchange, jsonOf, unexpected, type Fetch } from './http.js';
+import { answerOf, exchange, jsonOf, unexpected, type Transport } from './http.js';
 
 export interface AppleClient {
-  readonly fetch: Fetch;
+  readonly transport: Transport;
   /** `{orchard}/sandbox` when mounted in Orchard, or a standalone sandbox's `/sandbox`. */
   readonly sandboxUrl: string;
   /** Needed when the sandbox is mounted in Orchard (its portal answers signed-in users and API keys). */
   readonly apiKey?: string;
-  readonly timeoutMs: number;
 }
 
 export interface FactoryIdentity extends Identity {
@@ -31,11 +30,10 @@ export interface ActivationProfile {
 }
 
 export async function appleRecord(client: AppleClient, serial: string): Promise<AppleRecord> {
-  const x = await exchange(client.fetch, 'lookup', {
+  const x = await exchange(client.transport, 'lookup', {
     method: 'GET',
     url: portal(client, `/devices/${encodeURIComponent(serial)}`),
     headers: headers(client),
-    timeoutMs: client.timeoutMs,
   });
   if (x.status === 404)
     throw new EnrollmentStepError('lookup', 'NOT_ASSIGNED', `Apple has no device ${serial}`, answerOf(x));
@@ -51,12 +49,11 @@ export async function appleRecord(client: AppleClient, serial: string): Promise<
 }
 
 export async function factoryIdentity(client: AppleClient, serial: string): Promise<FactoryIdentity> {
-  const x = await exchange(client.fetch, 'identity', {
+  const x = await exchange(client.transport, 'identity', {
     method: 'POST',
     url: portal(client, `/devices/${encodeURIComponent(serial)}/identity`),
     headers: { ...headers(client), 'content-type': 'application/json' },
     body: '{}',
-    timeoutMs: client.timeoutMs,
   });
   const body = jsonOf(x);
   if ((x.status !== 200 && x.status !== 201) || !isObject(body)) throw unexpected('identity', x, 'no identity');
@@ -69,12 +66,11 @@ export async function factoryIdentity(client: AppleClient, serial: string): Prom
 }
 
 export async function activate(client: AppleClient, serial: string): Promise<ActivationProfile> {
-  const x = await exchange(client.fetch, 'activation', {
+  const x = await exchange(client.transport, 'activation', {
     method: 'POST',
     url: portal(client, `/devices/${encodeURIComponent(serial)}/activation`),
     headers: { ...headers(client), 'content-type': 'application/json' },
     body: '{}',
-    timeoutMs: client.timeoutMs,
   });
   // A device with nothing assigned finishes Setup Assistant unmanaged; for the simulator
   // that is the end of the road.

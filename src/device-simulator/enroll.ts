@@ -13,7 +13,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { signData } from '../mdm/pki/cms-sign.js';
 import { type Identity, certificatePem } from '../mdm/pki/identity.js';
 import { buildPkcsReq, readCertRep } from '../mdm/scep/client.js';
 import { readCertificatesOnly } from '../mdm/scep/degenerate.js';
@@ -31,9 +30,10 @@ import {
 } from './device-messages.js';
 import { simulatedDevice, type SimulatedDevice } from './device-model.js';
 import { EnrollmentStepError, type EnrollmentStep } from './errors.js';
-import { answerOf, exchange, jsonOf, type Exchange, type Fetch } from './http.js';
+import { Transport, answerOf, exchange, jsonOf, type Exchange, type Fetch } from './http.js';
 import { FRESH_KEYS, type KeySource } from './key-pool.js';
 import { signedMachineInfo } from './machine-info.js';
+import { DeviceSigner } from './mdm-signature.js';
 import { ProfileError, readEnrollmentProfile, type EnrollmentProfileReading } from './profile-reader.js';
 
 export interface EnrollDeviceOptions {
@@ -82,6 +82,8 @@ export type EnrollmentResult =
       /** DeviceConfigured received (or the profile did not ask to await configuration). */
       readonly released: boolean;
       readonly totalMs: number;
+      /** Requests sent again because the connection closed before any answer (see http.ts). */
+      readonly connectionRetries: number;
     }
   | {
       readonly ok: false;
@@ -89,6 +91,7 @@ export type EnrollmentResult =
       readonly steps: readonly StepRecord[];
       readonly failure: EnrollmentStepError;
       readonly totalMs: number;
+      readonly connectionRetries: number;
     };
 
 const CHECKIN_TYPE = 'application/x-apple-aspen-mdm-checkin';
@@ -98,13 +101,11 @@ const CONNECT_TYPE = 'application/x-apple-aspen-mdm';
 export async function enrollDevice(o: EnrollDeviceOptions): Promise<EnrollmentResult> {
   const serial = o.serial.trim().toUpperCase();
   const now = o.now ?? (() => new Date());
-  const fetchFn = o.fetch ?? globalThis.fetch;
-  const timeoutMs = o.requestTimeoutMs ?? 30_000;
+  const transport = new Transport(o.fetch ?? globalThis.fetch, o.requestTimeoutMs ?? 30_000);
   const keys = o.keyPool ?? FRESH_KEYS;
   const apple: AppleClient = {
-    fetch: fetchFn,
+    transport,
     sandboxUrl: o.sandboxUrl,
-    timeoutMs,
     ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
   };
   const steps: StepRecord[] = [];
@@ -156,8 +157,7 @@ export async function enrollDevice(o: EnrollDeviceOptions): Promise<EnrollmentRe
       'profile',
       () =>
         requestProfile({
-          fetch: fetchFn,
-          timeoutMs,
+          transport,
           url: activation.url,
           device,
           factory,
@@ -167,20 +167,22 @@ export async function enrollDevice(o: EnrollDeviceOptions): Promise<EnrollmentRe
       (p) =>
         `profile signed by ${p.signer.subject.replace(/\n/g, ', ')}; SCEP ${p.scep.url}, check-in ${p.mdm.checkInUrl}, topic ${p.mdm.topic}`,
     );
-    const identity = await step(
+    const { signer } = await step(
       'scep',
-      () => obtainIdentity({ fetch: fetchFn, timeoutMs, profile, keys, now: now() }),
-      (i) => `identity ${new X509Certificate(i.certificatePem).subject.replace(/\n/g, ', ')}`,
+      async () => {
+        const identity = await obtainIdentity({ transport, profile, keys, now: now() });
+        return { identity, signer: new DeviceSigner(identity) };
+      },
+      ({ identity }) => `identity ${new X509Certificate(identity.certificatePem).subject.replace(/\n/g, ', ')}`,
     );
     const checkIn = (messageStep: EnrollmentStep, body: string) =>
       signedPut({
-        fetch: fetchFn,
-        timeoutMs,
+        transport,
         step: messageStep,
         url: profile.mdm.checkInUrl,
         type: CHECKIN_TYPE,
         body,
-        identity,
+        signer,
         now: now(),
       });
     await step(
@@ -206,10 +208,9 @@ export async function enrollDevice(o: EnrollDeviceOptions): Promise<EnrollmentRe
       'commands',
       () =>
         pollCommands({
-          fetch: fetchFn,
-          timeoutMs,
+          transport,
           url: profile.mdm.serverUrl,
-          identity,
+          signer,
           device,
           activation,
           now,
@@ -227,11 +228,19 @@ export async function enrollDevice(o: EnrollDeviceOptions): Promise<EnrollmentRe
       commands: session.commands,
       released: session.released,
       totalMs: performance.now() - started,
+      connectionRetries: transport.retries,
     };
   } catch (error) {
     // Every step's error is already an EnrollmentStepError (see step()).
     if (!(error instanceof EnrollmentStepError)) throw error;
-    return { ok: false, serial, steps, failure: error, totalMs: performance.now() - started };
+    return {
+      ok: false,
+      serial,
+      steps,
+      failure: error,
+      totalMs: performance.now() - started,
+      connectionRetries: transport.retries,
+    };
   }
 }
 
@@ -252,8 +261,7 @@ function asStepError(step: EnrollmentStep, error: unknown): EnrollmentStepError 
 }
 
 async function requestProfile(o: {
-  fetch: Fetch;
-  timeoutMs: number;
+  transport: Transport;
   url: string;
   device: SimulatedDevice;
   factory: Identity & { caCertificatePem: string };
@@ -267,12 +275,11 @@ async function requestProfile(o: {
     now: o.now,
     options: { canRequestSoftwareUpdate: o.canRequestSoftwareUpdate },
   });
-  const x = await exchange(o.fetch, 'profile', {
+  const x = await exchange(o.transport, 'profile', {
     method: 'POST',
     url: o.url,
     headers: { 'content-type': 'application/pkcs7-signature' },
     body,
-    timeoutMs: o.timeoutMs,
   });
   if (x.status === 403) {
     const answer = jsonOf(x);
@@ -329,29 +336,26 @@ async function requestProfile(o: {
 }
 
 async function obtainIdentity(o: {
-  fetch: Fetch;
-  timeoutMs: number;
+  transport: Transport;
   profile: EnrollmentProfileReading;
   keys: KeySource;
   now: Date;
 }): Promise<Identity> {
   const { url, challenge, subject } = o.profile.scep;
-  const caX = await exchange(o.fetch, 'scep', {
+  const caX = await exchange(o.transport, 'scep', {
     method: 'GET',
     url: withOperation(url, 'GetCACert'),
-    timeoutMs: o.timeoutMs,
   });
   if (caX.status !== 200) throw refusedAnswer('scep', 'UNEXPECTED_ANSWER', caX, 'GetCACert gave no certificate');
   const caCertificatePem = caCertificateOf(caX);
 
   const keyPair = await o.keys.next();
   const request = await buildPkcsReq({ challenge, subject, keyPair, caCertificatePem, now: o.now });
-  const x = await exchange(o.fetch, 'scep', {
+  const x = await exchange(o.transport, 'scep', {
     method: 'POST',
     url: withOperation(url, 'PKIOperation'),
     headers: { 'content-type': 'application/x-pki-message' },
     body: request.message,
-    timeoutMs: o.timeoutMs,
   });
   if (x.status !== 200) throw refusedAnswer('scep', 'SCEP_REFUSED', x, 'PKIOperation gave no CertRep');
   let reading;
@@ -413,23 +417,20 @@ function withOperation(scepUrl: string, operation: string): string {
 
 /** A check-in or command report, with the Mdm-Signature the profile's SignMessage asks for. */
 async function signedPut(o: {
-  fetch: Fetch;
-  timeoutMs: number;
+  transport: Transport;
   step: EnrollmentStep;
   url: string;
   type: string;
   body: string;
-  identity: Identity;
+  signer: DeviceSigner;
   now: Date;
 }): Promise<Exchange> {
   const bytes = Buffer.from(o.body, 'utf8');
-  const signature = await signData({ content: bytes, signer: o.identity, detached: true, now: o.now });
-  return exchange(o.fetch, o.step, {
+  return exchange(o.transport, o.step, {
     method: 'PUT',
     url: o.url,
-    headers: { 'content-type': o.type, 'mdm-signature': signature.toString('base64') },
+    headers: { 'content-type': o.type, 'mdm-signature': o.signer.signatureHeader(bytes, o.now) },
     body: bytes,
-    timeoutMs: o.timeoutMs,
   });
 }
 
@@ -439,10 +440,9 @@ function expectAccepted(step: EnrollmentStep, x: Exchange): Exchange {
 }
 
 async function pollCommands(o: {
-  fetch: Fetch;
-  timeoutMs: number;
+  transport: Transport;
   url: string;
-  identity: Identity;
+  signer: DeviceSigner;
   device: SimulatedDevice;
   activation: ActivationProfile;
   now: () => Date;
@@ -455,13 +455,12 @@ async function pollCommands(o: {
   let idleWaitMs = 250;
   for (;;) {
     const x = await signedPut({
-      fetch: o.fetch,
-      timeoutMs: o.timeoutMs,
+      transport: o.transport,
       step: 'commands',
       url: o.url,
       type: CONNECT_TYPE,
       body,
-      identity: o.identity,
+      signer: o.signer,
       now: o.now(),
     });
     if (x.status !== 200)

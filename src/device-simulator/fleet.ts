@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { enrollDevice, type EnrollDeviceOptions, type EnrollmentResult } from './enroll.js';
 import { EnrollmentStepError } from './errors.js';
-import { answerOf, exchange, jsonOf, type Fetch } from './http.js';
+import { Transport, answerOf, exchange, jsonOf, type Fetch } from './http.js';
 
 /** Orchard's enrollment states a device can still enroll from. */
 const DONE_STATES = new Set(['enrolled', 'removed', 'released']);
@@ -27,7 +27,7 @@ export async function pendingSerials(o: {
   fetch?: Fetch;
   timeoutMs?: number;
 }): Promise<string[]> {
-  const fetchFn = o.fetch ?? globalThis.fetch;
+  const transport = new Transport(o.fetch ?? globalThis.fetch, o.timeoutMs ?? 30_000);
   const serials: string[] = [];
   let cursor: string | null = null;
   do {
@@ -36,11 +36,10 @@ export async function pendingSerials(o: {
     const url = `${o.orchardUrl.replace(/\/+$/, '')}/api/v1/devices?${query.toString()}`;
     let x;
     try {
-      x = await exchange(fetchFn, 'lookup', {
+      x = await exchange(transport, 'lookup', {
         method: 'GET',
         url,
         headers: { authorization: `Bearer ${o.apiKey}` },
-        timeoutMs: o.timeoutMs ?? 30_000,
       });
     } catch (error) {
       throw new FleetListError(error instanceof Error ? error.message : String(error));
@@ -89,6 +88,8 @@ export interface FleetSummary {
   /** Per step: median and 95th-percentile milliseconds over the successful enrollments. */
   readonly stepTimes: ReadonlyArray<{ readonly step: string; readonly p50: number; readonly p95: number }>;
   readonly failures: readonly FailureGroup[];
+  /** Requests sent again because a connection closed before any answer came. */
+  readonly connectionRetries: number;
 }
 
 export async function enrollFleet(
@@ -135,6 +136,7 @@ export async function enrollFleet(
     ratePerSecond: elapsedMs > 0 ? enrolled / (elapsedMs / 1000) : 0,
     stepTimes: stepTimes(results),
     failures: groupFailures(results),
+    connectionRetries: results.reduce((sum, r) => sum + r.connectionRetries, 0),
   };
 }
 

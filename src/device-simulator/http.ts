@@ -7,6 +7,18 @@ import { EnrollmentStepError, type EnrollmentStep, type ServerAnswer } from './e
 
 export type Fetch = typeof globalThis.fetch;
 
+/**
+ * How one device talks HTTP: its fetch, the time it waits for an answer, and how often it
+ * had to send a request again because the connection closed before any answer came.
+ */
+export class Transport {
+  retries = 0;
+  constructor(
+    readonly fetch: Fetch,
+    readonly timeoutMs: number,
+  ) {}
+}
+
 export interface Exchange {
   readonly method: string;
   readonly url: string;
@@ -16,41 +28,53 @@ export interface Exchange {
 }
 
 export async function exchange(
-  fetchFn: Fetch,
+  transport: Transport,
   step: EnrollmentStep,
   request: {
     method: string;
     url: string;
     headers?: Record<string, string>;
     body?: Uint8Array | string;
-    timeoutMs: number;
   },
 ): Promise<Exchange> {
-  let response: Response;
-  let body: Buffer;
-  try {
-    response = await fetchFn(request.url, {
-      method: request.method,
-      headers: request.headers ?? {},
-      ...(request.body === undefined ? {} : { body: request.body }),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-    body = Buffer.from(await response.arrayBuffer());
-  } catch (error) {
-    throw new EnrollmentStepError(
-      step,
-      'UNREACHABLE',
-      `${request.method} ${request.url}: ${describeNetworkError(error)}`,
-    );
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const response = await transport.fetch(request.url, {
+        method: request.method,
+        headers: request.headers ?? {},
+        ...(request.body === undefined ? {} : { body: request.body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(transport.timeoutMs),
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      return {
+        method: request.method,
+        url: request.url,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body,
+      };
+    } catch (error) {
+      // A kept-alive connection the server closed just as it was reused ends with no answer
+      // at all; a device sends the request again, and so does the simulator, once. Timeouts
+      // and refused connections are answers of a kind and are reported as they are.
+      if (attempt === 0 && droppedConnection(error)) {
+        transport.retries += 1;
+        continue;
+      }
+      throw new EnrollmentStepError(
+        step,
+        'UNREACHABLE',
+        `${request.method} ${request.url}: ${describeNetworkError(error)}`,
+      );
+    }
   }
-  return {
-    method: request.method,
-    url: request.url,
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    body,
-  };
+}
+
+function droppedConnection(error: unknown): boolean {
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 const MAX_SHOWN = 2000;

@@ -79,6 +79,41 @@ describe('enrollDevice: steps, timings and typed failures', () => {
     assert.equal(result.steps.length, 1);
   });
 
+  test('a connection closed before any answer is tried once more, and counted; closed twice, it is UNREACHABLE', async () => {
+    // What undici throws when a kept-alive connection is closed under a request.
+    const closed = () =>
+      Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+      });
+    let drops = 1;
+    const once = await enrollDevice({
+      ...options(serials[5] ?? ''),
+      fetch: faultyFetch((url) => {
+        if (url.pathname === '/mdm/checkin' && drops > 0) {
+          drops -= 1;
+          throw closed();
+        }
+        return undefined;
+      }),
+    });
+    assert.ok(once.ok, once.ok ? '' : once.failure.message);
+    assert.equal(once.connectionRetries, 1);
+
+    const always = await enrollDevice({
+      ...options(serials[5] ?? ''),
+      fetch: faultyFetch((url) => {
+        if (url.pathname.startsWith('/mdm/enroll/')) throw closed();
+        return undefined;
+      }),
+    });
+    assert.ok(!always.ok);
+    assert.deepEqual(
+      [always.failure.step, always.failure.code, always.connectionRetries],
+      ['profile', 'UNREACHABLE', 1],
+    );
+    assert.match(always.failure.message, /other side closed/);
+  });
+
   test('a profile answer labelled as something else fails at profile, showing what the server sent', async () => {
     const result = await enrollDevice({
       ...options(serials[1] ?? ''),
