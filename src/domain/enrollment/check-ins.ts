@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseCheckin, type CheckinMessage } from '../../mdm/checkin-messages.js';
 import { parseCommandReport, type CommandReport } from '../../mdm/command-messages.js';
 import { MdmProtocolError } from '../../mdm/errors.js';
-import { buildPlist, isDict, PlistError, type PlistDict } from '../../mdm/plist.js';
+import { buildPlist, isDict, parsePlistDict, PlistError, type PlistDict } from '../../mdm/plist.js';
 import type { ReportedFacts } from '../../store/repositories/device-enrollment-state.js';
 import type { MdmEnrollment } from '../../store/repositories/mdm-enrollments.js';
 import type { Repositories, Transactor } from '../../store/repositories/index.js';
@@ -29,6 +29,8 @@ export type DeviceReply =
     };
 
 const OK: DeviceReply = { kind: 'ok' };
+/** Check-ins are a few KiB; an unsigned body larger than this is refused unread. */
+const MAX_UNSIGNED_READ = 64 * 1024;
 
 export class CheckIns {
   constructor(
@@ -44,13 +46,13 @@ export class CheckIns {
 
   async checkIn(body: Buffer, signature: string | undefined): Promise<DeviceReply> {
     const signed = await this.verify(body, signature);
+    if (!signed.ok) return this.refuseUnsigned(body, signed.reason);
     let message: CheckinMessage;
     try {
       message = parseCheckin(body);
     } catch (error) {
-      return malformed(error);
+      return malformed(error, 'CHECKIN_MALFORMED');
     }
-    if (!signed.ok) return this.refuse(message.udid, 403, 'CHECKIN_SIGNATURE_INVALID', signed.reason);
 
     if (message.type === 'Authenticate') return this.authenticate(message, signed.identitySha256);
     if (message.type === 'UserAuthenticate') {
@@ -108,13 +110,13 @@ export class CheckIns {
 
   async connect(body: Buffer, signature: string | undefined): Promise<DeviceReply> {
     const signed = await this.verify(body, signature);
+    if (!signed.ok) return this.refuseUnsigned(body, signed.reason);
     let report: CommandReport;
     try {
       report = parseCommandReport(body);
     } catch (error) {
-      return malformed(error);
+      return malformed(error, 'COMMAND_REPORT_MALFORMED');
     }
-    if (!signed.ok) return this.refuse(report.udid, 403, 'CHECKIN_SIGNATURE_INVALID', signed.reason);
     const bound = await this.boundEnrollment(report.udid, signed.identitySha256);
     if (!bound.ok) return this.refuse(report.udid, 403, 'CHECKIN_IDENTITY_MISMATCH', bound.reason);
     const enrollment = bound.enrollment;
@@ -128,10 +130,12 @@ export class CheckIns {
     if (report.userChannel || enrollment.state !== 'enrolled') return OK;
 
     if (report.status !== 'Idle') await this.recordAnswer(enrollment.serialNumber, report, now);
-    // After NotNow the device is busy: it will come back with Idle when it can take commands.
+    // A command the device put off with NotNow waits for its next Idle, which the device sends
+    // when it can take commands again; other queued commands may go meanwhile (Apple's
+    // "Handling NotNow": the server must not resend it in the same session).
     const next = await repositories.mdmCommands.takeNext(
       enrollment.serialNumber,
-      { includeNotNow: report.status !== 'NotNow' },
+      { includeNotNow: report.status === 'Idle' },
       now,
     );
     return next === undefined ? OK : { kind: 'ok', plist: next.plist };
@@ -173,6 +177,17 @@ export class CheckIns {
         403,
         'CHECKIN_IDENTITY_UNKNOWN',
         'signed by an identity Orchard did not issue for an enrollment',
+      );
+    }
+    const latest = await repositories.enrollmentAttempts.latestIssued(attempt.serialNumber);
+    if (latest !== undefined && latest.id !== attempt.id) {
+      // A wiped device enrolls again with a new identity; the old one (a leaked backup, a
+      // stolen disk) must not Authenticate its way back and take the enrollment over.
+      return this.refuse(
+        message.udid,
+        403,
+        'CHECKIN_IDENTITY_SUPERSEDED',
+        'signed by an identity that a newer one issued to this device has replaced',
       );
     }
     if (attempt.udid !== message.udid) {
@@ -228,7 +243,6 @@ export class CheckIns {
     }
     const { clock, secrets } = this.deps;
     const now = isoNow(clock);
-    const first = enrollment.state === 'authenticated';
     const pushSecretId = await secrets.put(
       'mdm.push',
       JSON.stringify({
@@ -238,7 +252,10 @@ export class CheckIns {
       }),
     );
     await this.deps.transactor.transaction(async (tx) => {
-      await tx.mdmEnrollments.enroll(
+      // Whether this TokenUpdate is the one that enrolls is the database's answer, not what was
+      // read before: the same TokenUpdate resent to another instance must not queue the first
+      // commands twice.
+      const { first } = await tx.mdmEnrollments.enroll(
         enrollment.serialNumber,
         { pushSecretId, awaitingConfiguration: message.awaitingConfiguration },
         now,
@@ -286,10 +303,28 @@ export class CheckIns {
     return { ok: true, enrollment };
   }
 
+  /**
+   * A message whose signature does not hold is read no further than its UDID, to put the
+   * refusal on that device's timeline, and only when it is small: parsing is work an
+   * unauthenticated sender must not be able to order by the megabyte.
+   */
+  private refuseUnsigned(body: Buffer, reason: string): Promise<DeviceReply> {
+    let udid: string | null = null;
+    if (body.length <= MAX_UNSIGNED_READ) {
+      try {
+        const value = parsePlistDict(body)['UDID'];
+        if (typeof value === 'string' && value !== '' && value.length <= 256) udid = value;
+      } catch (error) {
+        if (!(error instanceof PlistError)) throw error;
+      }
+    }
+    return this.refuse(udid, 403, 'CHECKIN_SIGNATURE_INVALID', reason);
+  }
+
   /** Refuses, and puts the refusal on the timeline of the device the UDID belongs to, if any. */
-  private async refuse(udid: string, status: 400 | 403, code: string, reason: string): Promise<DeviceReply> {
+  private async refuse(udid: string | null, status: 400 | 403, code: string, reason: string): Promise<DeviceReply> {
     const { repositories, clock } = this.deps;
-    const enrollment = await repositories.mdmEnrollments.findByUdid(udid);
+    const enrollment = udid === null ? undefined : await repositories.mdmEnrollments.findByUdid(udid);
     if (enrollment !== undefined) {
       await repositories.enrollmentEvents.add(
         enrollment.serialNumber,
@@ -301,10 +336,11 @@ export class CheckIns {
   }
 }
 
-function malformed(error: unknown): DeviceReply {
-  if (error instanceof PlistError || error instanceof MdmProtocolError) {
-    return { kind: 'refused', status: 400, code: 'CHECKIN_MALFORMED', reason: error.message };
-  }
+/** 400 with the parser's own code (CHECKIN_UNKNOWN_MESSAGE, …); an unreadable plist gets `plistCode`. */
+function malformed(error: unknown, plistCode: 'CHECKIN_MALFORMED' | 'COMMAND_REPORT_MALFORMED'): DeviceReply {
+  if (error instanceof MdmProtocolError)
+    return { kind: 'refused', status: 400, code: error.code, reason: error.message };
+  if (error instanceof PlistError) return { kind: 'refused', status: 400, code: plistCode, reason: error.message };
   throw error;
 }
 

@@ -34,6 +34,8 @@ export interface EnrollmentAttemptRepository {
   consumeChallenge(challengeHash: string, now: string): Promise<EnrollmentAttempt | undefined>;
   recordIdentity(attemptId: string, identity: { sha256: string; serial: string; expiresAt: string }): Promise<void>;
   findByIdentity(identitySha256: string): Promise<EnrollmentAttempt | undefined>;
+  /** The device's newest attempt that got an identity: the one its current identity came from. */
+  latestIssued(serialNumber: string): Promise<EnrollmentAttempt | undefined>;
 }
 
 export class KyselyEnrollmentAttemptRepository implements EnrollmentAttemptRepository {
@@ -102,6 +104,19 @@ export class KyselyEnrollmentAttemptRepository implements EnrollmentAttemptRepos
       .selectFrom('enrollment_attempts')
       .selectAll()
       .where('identity_sha256', '=', identitySha256)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toAttempt(row);
+  }
+
+  async latestIssued(serialNumber: string): Promise<EnrollmentAttempt | undefined> {
+    const row = await this.db
+      .selectFrom('enrollment_attempts')
+      .selectAll()
+      .where('serial_number', '=', serialNumber)
+      .where('identity_sha256', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
       .executeTakeFirst();
     return row === undefined ? undefined : toAttempt(row);
   }

@@ -36,11 +36,16 @@ export interface MdmEnrollmentRepository {
   findByIdentity(identitySha256: string): Promise<MdmEnrollment | undefined>;
   /** Starts (or restarts, after a wipe) the device's enrollment; returns the secrets the old one held. */
   authenticate(auth: Authentication, now: string): Promise<{ staleSecretIds: string[] }>;
+  /**
+   * Stores a TokenUpdate. `first` is true for exactly one caller: the one whose update moved
+   * the enrollment from authenticated to enrolled (decided by the UPDATE's WHERE, so two
+   * instances given the same TokenUpdate cannot both see themselves first).
+   */
   enroll(
     serialNumber: string,
     update: { pushSecretId: string; awaitingConfiguration: boolean },
     now: string,
-  ): Promise<void>;
+  ): Promise<{ first: boolean }>;
   checkOut(serialNumber: string, now: string): Promise<void>;
   setBootstrapSecret(serialNumber: string, secretId: string | null, now: string): Promise<void>;
   markReleased(serialNumber: string, now: string): Promise<void>;
@@ -110,19 +115,34 @@ export class KyselyMdmEnrollmentRepository implements MdmEnrollmentRepository {
     serialNumber: string,
     update: { pushSecretId: string; awaitingConfiguration: boolean },
     now: string,
-  ): Promise<void> {
-    await this.db
+  ): Promise<{ first: boolean }> {
+    const first = await this.db
       .updateTable('mdm_enrollments')
-      .set((eb) => ({
+      .set({
         state: 'enrolled',
         push_secret_id: update.pushSecretId,
         awaiting_configuration: update.awaitingConfiguration ? 1 : 0,
-        enrolled_at: eb.fn.coalesce('enrolled_at', eb.val(now)),
+        enrolled_at: now,
         last_seen_at: now,
         updated_at: now,
-      }))
+      })
       .where('serial_number', '=', serialNumber)
+      .where('state', '=', 'authenticated')
+      .executeTakeFirst();
+    if (first.numUpdatedRows > 0n) return { first: true };
+    // A later TokenUpdate (the push token rotated): new credentials, the same enrollment.
+    await this.db
+      .updateTable('mdm_enrollments')
+      .set({
+        push_secret_id: update.pushSecretId,
+        awaiting_configuration: update.awaitingConfiguration ? 1 : 0,
+        last_seen_at: now,
+        updated_at: now,
+      })
+      .where('serial_number', '=', serialNumber)
+      .where('state', '=', 'enrolled')
       .execute();
+    return { first: false };
   }
 
   async checkOut(serialNumber: string, now: string): Promise<void> {
