@@ -73,7 +73,7 @@ export function EnrollmentCounts({
   const text = enrollmentCountsText(counts);
   const total = states.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
   return (
-    <Tooltip label={<Breakdown counts={counts} states={states} />} withArrow events={TOOLTIP_EVENTS}>
+    <Tooltip label={<Breakdown counts={counts} states={states} />} position="bottom" withArrow events={TOOLTIP_EVENTS}>
       <Stack gap={4} tabIndex={0} style={{ cursor: 'help', minWidth: 0 }}>
         <Text truncate="end" {...props}>
           {text}
