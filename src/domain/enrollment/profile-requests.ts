@@ -127,7 +127,7 @@ export class ProfileRequests {
     ) {
       await this.timeline(
         info.serial,
-        'profile_refused',
+        'software_update_required',
         `OS ${info.osVersion ?? 'unknown'} is older than the required ${minimum}: the device was asked to update first`,
       );
       return { kind: 'software_update_required', osVersion: minimum, serialNumber: info.serial };
@@ -197,7 +197,11 @@ export class ProfileRequests {
     return { kind: 'profile', signedProfile, serialNumber: info.serial };
   }
 
-  private async timeline(serialNumber: string, kind: 'profile_refused', detail: string): Promise<void> {
+  private async timeline(
+    serialNumber: string,
+    kind: 'profile_refused' | 'software_update_required',
+    detail: string,
+  ): Promise<void> {
     await this.deps.repositories.enrollmentEvents.add(serialNumber, { kind, detail }, isoNow(this.deps.clock));
   }
 }

@@ -5,7 +5,12 @@
  * SCEP failure (badRequest), never a certificate.
  */
 import { X509Certificate } from 'node:crypto';
-import { certificateSha256, issueCertificate } from '../../mdm/pki/identity.js';
+import {
+  certificateSha256,
+  issueCertificate,
+  type DistinguishedName,
+  type IssuedCertificate,
+} from '../../mdm/pki/identity.js';
 import type { ScepAuthority, ScepIssueOutcome, ScepIssueRequest } from '../../mdm/scep/authority.js';
 import type { Repositories, Transactor } from '../../store/repositories/index.js';
 import { isoNow, type Clock } from '../clock.js';
@@ -65,18 +70,7 @@ export class ScepIssuer implements ScepAuthority {
       );
       return fail(reason);
     }
-    const issued = await issueCertificate({
-      issuer: await this.deps.identities.deviceCa(),
-      subject: [
-        ['O', 'Orchard'],
-        ['OU', attempt.udid],
-        ['CN', attempt.serialNumber],
-      ],
-      publicKey: request.csr.publicKey,
-      now,
-      validityDays: IDENTITY_VALIDITY_DAYS,
-      profile: 'client-identity',
-    });
+    const issued = await this.issueIdentity(attempt, request, now);
     const expiresAt = new X509Certificate(issued.certificateDer).validTo;
     await this.deps.transactor.transaction(async (tx) => {
       await tx.enrollmentAttempts.recordIdentity(attempt.id, {
@@ -96,6 +90,21 @@ export class ScepIssuer implements ScepAuthority {
     return { ok: true, certificateDer: issued.certificateDer };
   }
 
+  private async issueIdentity(
+    device: { serialNumber: string; udid: string },
+    request: ScepIssueRequest,
+    now: Date,
+  ): Promise<IssuedCertificate> {
+    return issueCertificate({
+      issuer: await this.deps.identities.deviceCa(),
+      subject: identitySubject(device),
+      publicKey: request.csr.publicKey,
+      now,
+      validityDays: IDENTITY_VALIDITY_DAYS,
+      profile: 'client-identity',
+    });
+  }
+
   private async renewal(request: ScepIssueRequest): Promise<ScepIssueOutcome> {
     const { repositories, clock } = this.deps;
     const signerSha = certificateSha256(request.signer.raw);
@@ -105,18 +114,7 @@ export class ScepIssuer implements ScepAuthority {
     }
     const now = clock.now();
     if (new Date(request.signer.validTo).getTime() < now.getTime()) return fail('the signing identity has expired');
-    const issued = await issueCertificate({
-      issuer: await this.deps.identities.deviceCa(),
-      subject: [
-        ['O', 'Orchard'],
-        ['OU', enrollment.udid],
-        ['CN', enrollment.serialNumber],
-      ],
-      publicKey: request.csr.publicKey,
-      now,
-      validityDays: IDENTITY_VALIDITY_DAYS,
-      profile: 'client-identity',
-    });
+    const issued = await this.issueIdentity(enrollment, request, now);
     const stamp = isoNow(clock);
     await this.deps.transactor.transaction(async (tx) => {
       await tx.mdmEnrollments.rebind(enrollment.serialNumber, signerSha, issued.sha256Hex, stamp);
@@ -128,6 +126,15 @@ export class ScepIssuer implements ScepAuthority {
     });
     return { ok: true, certificateDer: issued.certificateDer };
   }
+}
+
+/** The device's MDM identity: the key from its CSR, a subject naming it (serial and UDID). */
+function identitySubject(device: { serialNumber: string; udid: string }): DistinguishedName {
+  return [
+    ['O', 'Orchard'],
+    ['OU', device.udid],
+    ['CN', device.serialNumber],
+  ];
 }
 
 function fail(reason: string): ScepIssueOutcome {

@@ -5,6 +5,7 @@ import type { Database } from '../schema.js';
 export const ENROLLMENT_EVENT_KINDS = [
   'profile_served',
   'profile_refused',
+  'software_update_required',
   'identity_issued',
   'identity_refused',
   'authenticated',

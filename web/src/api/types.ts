@@ -223,6 +223,7 @@ export interface DeviceCommand {
 export type EnrollmentEventKind =
   | 'profile_served'
   | 'profile_refused'
+  | 'software_update_required'
   | 'identity_issued'
   | 'identity_refused'
   | 'authenticated'

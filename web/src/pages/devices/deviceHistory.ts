@@ -17,6 +17,11 @@ export const ENROLLMENT_EVENT_KIND: Record<EnrollmentEventKind, EventKindInfo> =
     label: 'Enrollment profile refused',
     meaning: 'The device requested its enrollment profile, and Orchard refused it.',
   },
+  software_update_required: {
+    label: 'Asked to update first',
+    meaning:
+      'The device runs an older OS than the profile’s minimum version: Setup Assistant installs the update, then the device asks again.',
+  },
   identity_issued: {
     label: 'Identity certificate issued',
     meaning: 'Orchard’s device CA issued the device its identity over SCEP.',
