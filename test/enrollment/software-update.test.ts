@@ -48,7 +48,7 @@ for (const { engine, skip } of await engines()) {
       assert.deepEqual(await r.json(), { code: 'com.apple.softwareupdate.required', details: { OSVersion: '18.2' } });
       await assertNothingEnrolled(f, device.serial);
       const [event] = await eventsOf(f, device.serial);
-      assert.equal(event?.kind, 'profile_refused');
+      assert.equal(event?.kind, 'software_update_required');
       assert.match(event?.detail ?? '', /18\.1.*18\.2/);
     });
 
