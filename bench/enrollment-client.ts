@@ -40,6 +40,8 @@ export interface ClientReport {
   /** Requests the simulator sent again after the server closed a kept-alive connection under them. */
   readonly connectionRetries: number;
   readonly wallMs: number;
+  /** This process's CPU (every thread) from "go" to its last device. */
+  readonly cpuMs: number;
   readonly eventLoopUtilization: number;
 }
 
@@ -112,6 +114,7 @@ async function run(setup: ClientSetup): Promise<ClientReport> {
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
   const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const fleet = await enrollFleet(setup.serials, {
     orchardUrl: setup.orchardUrl,
@@ -148,6 +151,10 @@ async function run(setup: ClientSetup): Promise<ClientReport> {
     appleCallsNotPrefetched: counts.misses,
     connectionRetries: retries,
     wallMs: performance.now() - started,
+    cpuMs: (() => {
+      const used = process.cpuUsage(cpu);
+      return (used.user + used.system) / 1000;
+    })(),
     eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
   };
 }

@@ -258,7 +258,6 @@ async function prefetchApple(serials: readonly string[]): Promise<Map<string, Ca
 
 interface Client {
   readonly child: ChildProcess;
-  readonly pid: number;
   readonly report: Promise<ClientReport>;
   readonly exited: Promise<void>;
   go(): void;
@@ -293,7 +292,7 @@ async function startClient(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.send(setup);
   await Promise.race([isReady, report]);
-  return { child, pid: child.pid ?? 0, report, exited, go: () => child.send({ type: 'go' }) };
+  return { child, report, exited, go: () => child.send({ type: 'go' }) };
 }
 
 let setupServer: Server | undefined;
@@ -407,12 +406,12 @@ try {
       // the server is gone; the phase will report it
     }
   }, 250);
-  const clientCpu = () => clients.reduce((sum, c) => sum + processCpuMs(c.pid), 0) + cpuUsageMs();
   const load1Before = os.loadavg()[0] ?? 0;
   const machineBefore = machineCpuMs();
   const serverCpuBefore = processCpuMs(pid);
   const serverThreadsBefore = threadCpuMs(pid);
-  const clientCpuBefore = clientCpu();
+  // The simulators report their own CPU (they exit when done); this process's is counted too.
+  const benchCpuBefore = cpuUsageMs();
   await backends?.start();
   const fromUs = monotonicUs();
   const phaseStarted = performance.now();
@@ -422,7 +421,7 @@ try {
   const toUs = monotonicUs();
   const serverCpuMs = processCpuMs(pid) - serverCpuBefore;
   const serverThreads = diffThreads(threadCpuMs(pid), serverThreadsBefore);
-  const clientCpuMs = clientCpu() - clientCpuBefore;
+  const clientCpuMs = reports.reduce((sum, r) => sum + r.cpuMs, 0) + cpuUsageMs() - benchCpuBefore;
   const dbCpu = await backends?.stop();
   const machineAfter = machineCpuMs();
   const load1After = os.loadavg()[0] ?? 0;
