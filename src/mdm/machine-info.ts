@@ -45,9 +45,13 @@ export function parseMachineInfo(plist: Uint8Array): MachineInfo {
 
 export type ApplePlatform = 'iOS' | 'macOS';
 
-/** Which OS a PRODUCT runs, for the minimum-version rule: Macs run macOS, the rest iOS/iPadOS. */
+/**
+ * Which OS a PRODUCT runs, for the minimum-version rule: Macs run macOS, the rest iOS/iPadOS.
+ * Every Mac identifier holds "Mac" (Mac14,3, MacBookPro18,1, iMac21,1, Macmini9,1, and
+ * VirtualMac2,1 for macOS virtual machines); no iPhone, iPad or iPod identifier does.
+ */
 export function platformOf(product: string): ApplePlatform {
-  return /^(Mac|iMac|MacBook)/.test(product) ? 'macOS' : 'iOS';
+  return product.includes('Mac') ? 'macOS' : 'iOS';
 }
 
 /** Compares dotted versions numerically ("17.10" > "17.9"); missing parts count as 0. */
