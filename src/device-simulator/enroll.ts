@@ -429,7 +429,7 @@ async function signedPut(o: {
   return exchange(o.transport, o.step, {
     method: 'PUT',
     url: o.url,
-    headers: { 'content-type': o.type, 'mdm-signature': o.signer.signatureHeader(bytes, o.now) },
+    headers: { 'content-type': o.type, 'mdm-signature': await o.signer.signatureHeader(bytes, o.now) },
     body: bytes,
   });
 }

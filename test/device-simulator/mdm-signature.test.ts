@@ -1,4 +1,4 @@
-// The device's Mdm-Signature, written by the simulator's own DER encoder: OpenSSL verifies it
+// The device's Mdm-Signature (signData, detached, through DeviceSigner): OpenSSL verifies it
 // as a detached CMS signature over the exact body, re-encodes it to the same bytes (so it is
 // DER), and Orchard's verifier names the identity as the signer — for RSA and EC identities.
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ describe('Mdm-Signature', () => {
 
   for (const kind of ['rsa', 'ec'] as const) {
     test(`with an ${kind.toUpperCase()} identity, OpenSSL verifies it over the body and re-encodes it byte for byte`, async () => {
-      const header = new DeviceSigner(identities[kind]).signatureHeader(BODY, new Date('2026-06-01T12:00:00Z'));
+      const header = await new DeviceSigner(identities[kind]).signatureHeader(BODY, new Date('2026-06-01T12:00:00Z'));
       const der = Buffer.from(header, 'base64');
       await dir.write(`${kind}.der`, der);
       const content = await dir.openssl([
@@ -58,7 +58,7 @@ describe('Mdm-Signature', () => {
     });
 
     test(`with an ${kind.toUpperCase()} identity, Orchard's verifier accepts it and names the identity as signer`, async () => {
-      const der = new DeviceSigner(identities[kind]).sign(BODY, new Date());
+      const der = await new DeviceSigner(identities[kind]).sign(BODY, new Date());
       const verified = await verifySignedData(der, { detachedContent: BODY });
       assert.match(verified.signer.subject, new RegExp(`CN=${kind}-device`));
       await assert.rejects(verifySignedData(der, { detachedContent: Buffer.concat([BODY, Buffer.from(' ')]) }), {

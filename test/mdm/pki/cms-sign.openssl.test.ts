@@ -1,8 +1,11 @@
 // signData's output checked by OpenSSL (`smime -verify` and `cms -verify` with only the CA
-// as trust anchor), the way a device or an admin's tool checks a served enrollment profile.
+// as trust anchor), the way a device or an admin's tool checks a served enrollment profile;
+// its DER checked by OpenSSL and pkijs re-encoding it to the same bytes (signData writes the
+// DER by hand, so no library vouches for it otherwise).
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { ContentInfo, SignedData } from 'pkijs';
 import { certificatesOnly, signData } from '../../../src/mdm/pki/cms-sign.js';
 import { verifySignedData } from '../../../src/mdm/pki/cms-verify.js';
 import {
@@ -143,6 +146,105 @@ describe('OpenSSL verifies what signData makes', () => {
     assert.match(printed, /UTCTIME:Mar {2}4 05:06:07 2026 GMT/);
     assert.match(printed, /object: (undefined|2\.16\.840\.1\.113733\.1\.9\.7)[\s\S]*PRINTABLESTRING:abcd/);
     assert.deepEqual(await opensslVerifies('cms', cms), PROFILE);
+  });
+});
+
+describe('signData writes DER', () => {
+  // Two values in one attribute and two certificates: both SETs must come out DER-sorted.
+  const TWO_VALUES = [Buffer.from([0x13, 0x02, 0x7a, 0x7a]), Buffer.from([0x13, 0x01, 0x61])];
+
+  for (const [label, signer] of [
+    ['RSA', () => rsaSigner],
+    ['ECDSA P-256', () => ecSigner],
+  ] as const) {
+    for (const detached of [false, true]) {
+      test(`${label}, ${detached ? 'detached' : 'attached'}: OpenSSL and pkijs re-encode it to the same bytes, and asn1parse reads it whole`, async () => {
+        const cms = await signData({
+          content: PROFILE,
+          signer: signer(),
+          detached,
+          now: NOW,
+          extraCertificatesPem: [ca.certificatePem],
+          extraSignedAttributes: [{ oid: TRANSACTION_ID_OID, values: TWO_VALUES }],
+        });
+        const reencoded = await dir.run(['cms', '-cmsout', '-inform', 'DER', '-outform', 'DER'], { input: cms });
+        assert.ok(reencoded.equals(cms), 'openssl cms -cmsout gives back the same bytes');
+
+        const parsed = ContentInfo.fromBER(cms);
+        const signedData = new SignedData({ schema: parsed.content });
+        const pkijs = new ContentInfo({ contentType: parsed.contentType, content: signedData.toSchema(true) });
+        assert.ok(Buffer.from(pkijs.toSchema().toBER()).equals(cms), 'pkijs re-encodes the same bytes');
+
+        const dump = (await dir.run(['asn1parse', '-inform', 'DER'], { input: cms })).toString();
+        const outer = /^\s*0:d=0\s+hl=(\d+)\s+l=\s*(\d+)\s+cons: SEQUENCE/.exec(dump);
+        assert.ok(outer, dump.slice(0, 200));
+        assert.equal(Number(outer[1]) + Number(outer[2]), cms.length, 'one element spans the whole output');
+        assert.doesNotMatch(dump, /l=inf|error/i);
+      });
+    }
+  }
+
+  test('signingTime is UTCTime up to 2049 and GeneralizedTime from 2050 (RFC 5652 §11.3), whole seconds', async () => {
+    const printed = async (now: Date) => {
+      const cms = await signData({ content: PROFILE, signer: ecSigner, detached: true, now });
+      return (await dir.run(['asn1parse', '-inform', 'DER'], { input: cms })).toString();
+    };
+    assert.match(await printed(new Date('2049-12-31T23:59:59.999Z')), /UTCTIME\s+:491231235959Z/);
+    assert.match(await printed(new Date('2050-01-01T00:00:00.500Z')), /GENERALIZEDTIME\s+:20500101000000Z/);
+  });
+
+  test('the certificates-only message is DER as well: OpenSSL re-encodes it to the same bytes', async () => {
+    const der = certificatesOnly([pemCertificateDer(rsaSigner.certificatePem)]);
+    const reencoded = await dir.run(['pkcs7', '-inform', 'DER', '-outform', 'DER'], { input: der });
+    assert.ok(reencoded.equals(der));
+  });
+});
+
+describe('signData refuses what it cannot sign truthfully', () => {
+  const sign = (o: {
+    signer?: Identity;
+    extraSignedAttributes?: { oid: string; values: Buffer[] }[];
+    extraCertificatesPem?: string[];
+  }) => signData({ content: PROFILE, signer: o.signer ?? rsaSigner, detached: false, now: NOW, ...o });
+
+  test('an attribute value that is not exactly one ASN.1 element, or no value at all, is an IdentityError', async () => {
+    for (const values of [
+      [Buffer.concat([TRANSACTION_ID_DER, TRANSACTION_ID_DER])],
+      [TRANSACTION_ID_DER.subarray(0, 4)],
+      [Buffer.alloc(0)],
+      [],
+    ]) {
+      await assert.rejects(sign({ extraSignedAttributes: [{ oid: TRANSACTION_ID_OID, values }] }), IdentityError);
+    }
+  });
+
+  test('an attribute type that is not an object identifier is an IdentityError', async () => {
+    for (const oid of ['', '1', '3.1', '1.40', '1.2.x']) {
+      await assert.rejects(sign({ extraSignedAttributes: [{ oid, values: [TRANSACTION_ID_DER] }] }), IdentityError);
+    }
+  });
+
+  test('an extra certificate that is not a PEM certificate is an IdentityError', async () => {
+    await assert.rejects(sign({ extraCertificatesPem: ['not a certificate'] }), IdentityError);
+  });
+
+  test('a key that is not the certificate’s is refused, even after that certificate signed with its own key', async () => {
+    await sign({});
+    await assert.rejects(
+      sign({ signer: { certificatePem: rsaSigner.certificatePem, privateKeyPem: ecSigner.privateKeyPem } }),
+      (error: unknown) => error instanceof IdentityError && /does not match/.test(error.message),
+    );
+  });
+
+  test('certificatesOnly refuses DER that is not exactly one certificate', () => {
+    const der = pemCertificateDer(ca.certificatePem);
+    for (const bad of [
+      Buffer.concat([der, Buffer.from([0])]),
+      der.subarray(0, der.length - 1),
+      Buffer.from([0x30, 0]),
+    ]) {
+      assert.throws(() => certificatesOnly([bad]), IdentityError);
+    }
   });
 });
 
