@@ -4,7 +4,8 @@
 // `plist` package, a SCEP identity, signed check-ins and command answers; plus what the tests
 // look at afterwards (the device, its commands and timeline, the rows MDM left).
 import assert from 'node:assert/strict';
-import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { X509Certificate, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { build, parse } from 'plist';
 import { signData } from '../../src/mdm/pki/cms-sign.js';
 import { verifySignedData } from '../../src/mdm/pki/cms-verify.js';
@@ -16,6 +17,8 @@ import type { EnrollmentFixture } from '../helpers/enrollment.js';
 import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 
 export type PlistInput = Parameters<typeof build>[0];
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** An XML plist as a device writes it (the `plist` package, not Orchard's builder). */
 export const plistXml = (value: PlistInput): string => build(value);
@@ -107,17 +110,26 @@ export type ScepOutcome =
   | { readonly status: 'FAILURE'; readonly failInfo: string }
   | { readonly status: 'PENDING' };
 
-// RSA-2048 keys take a while to make; the SCEP tests do not care whose key they certify.
-const keyPool: Array<{ publicKey: KeyObject; privateKey: KeyObject }> = [];
-function deviceKey() {
-  return keyPool.pop() ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
+// RSA-2048 keys take a while to make (a CertRep is encrypted to the requester, so SCEP keys
+// are RSA). The tests draw device keys from a small pool made once per process: identities
+// still differ, since Orchard binds the certificate (its hash), not the key.
+const POOL_SIZE = 4;
+let keyPool: Promise<Array<{ publicKey: KeyObject; privateKey: KeyObject }>> | undefined;
+let drawn = 0;
+async function deviceKey() {
+  keyPool ??= Promise.all(
+    Array.from({ length: POOL_SIZE }, () => generateKeyPairAsync('rsa', { modulusLength: 2048 })),
+  );
+  const pool = await keyPool;
+  drawn += 1;
+  return pool[drawn % POOL_SIZE] as { publicKey: KeyObject; privateKey: KeyObject };
 }
 
 /** The SCEP exchange a device's SCEP payload makes: GetCACert, then a PKCSReq with the challenge. */
 export async function scepEnroll(base: string, challenge: string, cn: string): Promise<ScepOutcome> {
   const caDer = Buffer.from(await (await fetch(`${base}/mdm/scep?operation=GetCACert`)).arrayBuffer());
   const caCertificatePem = certificatePem(caDer);
-  const keyPair = deviceKey();
+  const keyPair = await deviceKey();
   const request = await buildPkcsReq({ challenge, subject: [['CN', cn]], keyPair, caCertificatePem, now: new Date() });
   const response = await fetch(`${base}/mdm/scep?operation=PKIOperation`, {
     method: 'POST',
