@@ -18,6 +18,9 @@ import { firstBootCommands } from './first-commands.js';
 import { checkMessageSignature } from './message-signature.js';
 import type { SigningIdentities } from './signing-identities.js';
 
+/** The same refusal again within this long is logged, not added to the device's timeline again. */
+const REPEATED_REFUSAL_WINDOW_MS = 60 * 60 * 1000;
+
 export type DeviceReply =
   | { readonly kind: 'ok'; readonly plist?: string }
   | {
@@ -326,10 +329,12 @@ export class CheckIns {
     const { repositories, clock } = this.deps;
     const enrollment = udid === null ? undefined : await repositories.mdmEnrollments.findByUdid(udid);
     if (enrollment !== undefined) {
-      await repositories.enrollmentEvents.add(
+      const now = clock.now();
+      await repositories.enrollmentEvents.addUnlessRepeated(
         enrollment.serialNumber,
         { kind: 'checkin_refused', detail: reason },
-        isoNow(clock),
+        now.toISOString(),
+        new Date(now.getTime() - REPEATED_REFUSAL_WINDOW_MS).toISOString(),
       );
     }
     return { kind: 'refused', status, code, reason };

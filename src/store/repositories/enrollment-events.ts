@@ -27,6 +27,17 @@ export interface EnrollmentEvent {
 /** The enrollment timeline of each device, refusals and their reasons included. */
 export interface EnrollmentEventRepository {
   add(serialNumber: string, event: { kind: EnrollmentEventKind; detail?: string | null }, now: string): Promise<void>;
+  /**
+   * Adds the event unless the device's latest event is the same kind with the same detail,
+   * newer than `since`: a device (or anyone who knows its UDID) repeating a refused message
+   * leaves one line on the timeline, not thousands.
+   */
+  addUnlessRepeated(
+    serialNumber: string,
+    event: { kind: EnrollmentEventKind; detail: string | null },
+    now: string,
+    since: string,
+  ): Promise<boolean>;
   listForDevice(serialNumber: string, limit: number): Promise<EnrollmentEvent[]>;
 }
 
@@ -51,6 +62,25 @@ export class KyselyEnrollmentEventRepository implements EnrollmentEventRepositor
         created_at: now,
       })
       .execute();
+  }
+
+  async addUnlessRepeated(
+    serialNumber: string,
+    event: { kind: EnrollmentEventKind; detail: string | null },
+    now: string,
+    since: string,
+  ): Promise<boolean> {
+    const [latest] = await this.listForDevice(serialNumber, 1);
+    if (
+      latest !== undefined &&
+      latest.kind === event.kind &&
+      latest.detail === event.detail &&
+      latest.createdAt >= since
+    ) {
+      return false;
+    }
+    await this.add(serialNumber, event, now);
+    return true;
   }
 
   async listForDevice(serialNumber: string, limit: number): Promise<EnrollmentEvent[]> {
