@@ -14,20 +14,9 @@ import {
   scratchDir,
 } from './support/openssl.js';
 import { NOW, innerContent } from './support/tokens.js';
+import { prng } from '../helpers/prng.js';
 
 const MUTATIONS = 3000;
-
-/** mulberry32: a tiny seeded PRNG, so a failure can be replayed by its index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let recipient: KeyPairFiles;

@@ -10,7 +10,7 @@ import { buildBinary } from 'plist';
 import { createIdentity, type Identity } from '../../src/mdm/pki/identity.js';
 import { enrollmentFixture, type EnrollmentFixture } from '../helpers/enrollment.js';
 import { engines } from '../helpers/services.js';
-import { prng } from './prng.js';
+import { prng } from '../helpers/prng.js';
 import {
   enrollDevice,
   factoryDevice,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { build, buildBinary, parse, type PlistValue as ForeignValue } from 'plist';
 import { PlistError, buildPlist, parsePlist, parsePlistDict, type PlistValue } from '../../src/mdm/plist.js';
-import { prng } from '../enrollment/prng.js';
+import { prng } from '../helpers/prng.js';
 
 /** `plist` hands back data as Uint8Array; Orchard as Buffer. Compare the values, not the classes. */
 function normalize(value: unknown): unknown {

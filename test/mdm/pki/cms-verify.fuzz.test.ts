@@ -7,24 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CmsError, type VerifiedSignedData, verifySignedData } from '../../../src/mdm/pki/cms-verify.js';
 import { type OpensslDir, flipBit, opensslCertificate, opensslCmsSign, opensslDir } from './support.js';
+import { prng } from '../../helpers/prng.js';
 
 const CASES_PER_MESSAGE = 700;
 const RANDOM_CASES = 400;
 const CONTENT = Buffer.from(
   '<plist version="1.0"><dict><key>UDID</key><string>00008030-001A2D3E0C12802E</string></dict></plist>',
 );
-
-/** mulberry32: a tiny seeded PRNG, so a failure can be replayed by its seed and index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   readonly label: string;
