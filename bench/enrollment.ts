@@ -31,7 +31,7 @@
 //
 // PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
 // each run makes its own schema and drops it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -460,6 +460,8 @@ try {
     benchmark: 'enrollment',
     date: new Date().toISOString(),
     machine: machine(),
+    /** The checkout's commit; the server is dist/ as last built from it. */
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
     engine,
     devices: DEVICES,
     concurrency: CONCURRENCY,
