@@ -54,13 +54,15 @@ for (const { engine, skip } of await engines()) {
         await dir.remove();
       });
 
-      const signAttached = async (name: string, content: string, cert: string, key: string) => {
-        await dir.write(`${name}.plist`, content);
+      /** `openssl cms -sign` over `content`: attached (MachineInfo) or detached (Mdm-Signature). */
+      const opensslSign = async (name: string, content: string, cert: string, key: string, detached: boolean) => {
+        await dir.write(`${name}.in`, content);
+        const mode = detached ? [] : ['-nodetach'];
         await dir.run([
           'cms',
           '-sign',
           '-binary',
-          '-nodetach',
+          ...mode,
           '-outform',
           'DER',
           '-signer',
@@ -68,31 +70,16 @@ for (const { engine, skip } of await engines()) {
           '-inkey',
           key,
           '-in',
-          `${name}.plist`,
+          `${name}.in`,
           '-out',
-          `${name}.p7s`,
+          `${name}.der`,
         ]);
-        return dir.read(`${name}.p7s`);
+        return dir.read(`${name}.der`);
       };
-      const signDetached = async (name: string, body: string, cert: string, key: string) => {
-        await dir.write(`${name}.body`, body);
-        await dir.run([
-          'cms',
-          '-sign',
-          '-binary',
-          '-outform',
-          'DER',
-          '-signer',
-          cert,
-          '-inkey',
-          key,
-          '-in',
-          `${name}.body`,
-          '-out',
-          `${name}.sig`,
-        ]);
-        return (await dir.read(`${name}.sig`)).toString('base64');
-      };
+      const signAttached = (name: string, content: string, cert: string, key: string) =>
+        opensslSign(name, content, cert, key, false);
+      const signDetached = async (name: string, body: string, cert: string, key: string) =>
+        (await opensslSign(name, body, cert, key, true)).toString('base64');
       const machineInfo = (forSerial: string, forUdid: string) =>
         plist(
           str('UDID', forUdid) +
