@@ -1,23 +1,33 @@
-// Full device sync throughput and memory: `orchard serve` syncing every token from the Apple
-// sandbox (its own process, over real HTTP) from nothing — fetch, store, define the profile,
-// assign it to every device — with its peak RSS, beside a raw baseline that fetches the same
-// pages with the same concurrency and throws them away. Usage:
+// Where the device sync's limit is: a raw client making the same Apple calls as a full sync
+// and discarding the results (bench/sync-raw-client.ts, its own process), then `orchard serve`
+// syncing every token from nothing — fetch, store, define the profile, assign it to every
+// device — from the same sandbox (its own process, over real HTTP). Prints both rates, their
+// ratio, the server's CPU per synced device and its peak RSS. Usage:
 //   npx tsx bench/sync-full.ts <sqlite|postgres> <tokens> <devicesPerToken> [--api]
-//   e.g. … sqlite 1 100000        … postgres 1000 1000 --api
+//   e.g. … sqlite 1 100000        … postgres 1000 1000
 // --api then measures the devices API on the synced data (bench/devices-list.ts).
 // PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+//
+// The server is the built command (npm run build:server first), as deployed: under tsx its
+// RSS would include the TypeScript loader. It starts with every token held (bench/sync-support.ts holdSyncs), so its CPU is
+// read from /metrics (prom-client: process.cpuUsage() of the server process, every thread)
+// while idle just before the sync is released, and again when the last token is done.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { openDb } from '../src/store/db.js';
 import { loadConfig } from '../src/config/config.js';
 import { measureDeviceApi } from './devices-list.js';
-import { ROOT, machine } from './support.js';
+import { processCpuMs } from './proc-stats.js';
+import { serverCpuSeconds } from './server-metrics.js';
+import { ROOT, commitOf, machine } from './support.js';
 import {
   benchDatabase,
   credentialsFile,
+  holdSyncs,
   orchardEnv,
   populateSandbox,
+  releaseSyncs,
   seedTokens,
   startProcess,
   startSandbox,
@@ -43,13 +53,13 @@ try {
   const placed = await seedTokens(database, depBaseUrl, servers);
   log('tokens seeded');
 
-  // Baseline: fetch every page, keep nothing.
-  const baselineRun = spawnSync(
+  // The raw client: the same Apple calls, results discarded.
+  const rawRun = spawnSync(
     process.execPath,
     [
       '--import',
       'tsx',
-      path.join(ROOT, 'bench', 'sync-fetch-baseline.ts'),
+      path.join(ROOT, 'bench', 'sync-raw-client.ts'),
       credentialsFile(servers),
       depBaseUrl,
       String(concurrency),
@@ -57,12 +67,16 @@ try {
     ],
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
-  if (baselineRun.status !== 0) throw new Error(`baseline failed: ${baselineRun.stderr}`);
-  const baseline = JSON.parse(baselineRun.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
-  log(`baseline ${JSON.stringify(baseline)}`);
+  if (rawRun.status !== 0) throw new Error(`raw client failed: ${rawRun.stderr}`);
+  const raw = JSON.parse(rawRun.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  if (raw['devices'] !== total || raw['assigned'] !== total) throw new Error(`raw client: ${JSON.stringify(raw)}`);
+  log(`raw client ${JSON.stringify(raw)}`);
 
-  // The sync, by a real `orchard serve`.
+  // The sync, by a real `orchard serve`, started idle and then released.
   const db = openDb(loadConfig(orchardEnv(database, sandbox.url)).database);
+  await holdSyncs(db.kysely, placed.tokenIds);
+  const apiKey = database.env['ORCHARD_BOOTSTRAP_API_KEY'] ?? '';
+  const metricsToken = database.env['ORCHARD_METRICS_TOKEN'] ?? '';
   const server = await startProcess(
     ['serve'],
     orchardEnv(database, sandbox.url, {
@@ -70,8 +84,14 @@ try {
       ORCHARD_SYNC_PAGE_SIZE: String(pageSize),
     }),
     '/healthz',
+    { built: true },
   );
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRssMb = server.peakRssMb();
+  const cpuBefore = await serverCpuSeconds(server.url, metricsToken);
+  const procCpuBefore = processCpuMs(server.child.pid ?? 0);
   t = performance.now();
+  await releaseSyncs(db.kysely, server.url, apiKey, placed.tokenIds);
   let pulledSeconds: number | null = null;
   let progressAt = 0;
   try {
@@ -95,6 +115,8 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (performance.now() - t) / 1000;
+    const cpuSeconds = (await serverCpuSeconds(server.url, metricsToken)) - cpuBefore;
+    const procCpuMs = processCpuMs(server.child.pid ?? 0) - procCpuBefore;
     const serverPeakRssMb = server.peakRssMb();
     const check = (
       await sql<{ current: number | string; assigned: number | string }>`
@@ -111,7 +133,7 @@ try {
       throw new Error(`expected ${total} current and assigned devices, got ${JSON.stringify(check)}`);
     }
     const api = withApi
-      ? await measureDeviceApi(server.url, database.env['ORCHARD_BOOTSTRAP_API_KEY'] ?? '', {
+      ? await measureDeviceApi(server.url, apiKey, {
           ...placed,
           serials: (
             await db.kysely
@@ -123,10 +145,12 @@ try {
           ).map((r) => r.serial_number),
         })
       : undefined;
+    const rate = total / seconds;
     console.log(
       JSON.stringify(
         {
           benchmark: 'sync-full',
+          commit: commitOf(),
           machine: machine(),
           engine,
           tokens,
@@ -134,15 +158,25 @@ try {
           devices: total,
           concurrency,
           pageSize,
-          sync: {
+          raw: {
+            seconds: raw['seconds'],
+            devicesPerSecond: raw['devicesPerSecond'],
+            cpuMicrosPerDevice: raw['cpuMicrosPerDevice'],
+            peakRssMb: raw['peakRssMb'],
+          },
+          orchard: {
             seconds: Number(seconds.toFixed(1)),
-            devicesPerSecond: Math.round(total / seconds),
+            devicesPerSecond: Math.round(rate),
             pulledSeconds: pulledSeconds === null ? null : Number(pulledSeconds.toFixed(1)),
-            pulledDevicesPerSecond: pulledSeconds === null ? null : Math.round(total / pulledSeconds),
+            serverCpuMicrosPerDevice: Math.round((cpuSeconds * 1e6) / total),
+            // The same from /proc/<pid>/stat (10 ms ticks), as a check on the metric.
+            serverCpuMicrosPerDeviceProcStat: Math.round((procCpuMs * 1000) / total),
+            serverCores: Number((cpuSeconds / seconds).toFixed(2)),
             serverPeakRssMb,
+            serverRssIdleMb: idleRssMb,
             tokensWithErrors: Number(errors?.n ?? 0),
           },
-          baseline,
+          ratio: Number((rate / (raw['devicesPerSecond'] ?? Number.NaN)).toFixed(2)),
           sandboxSetupSeconds: Number(sandboxSetupSeconds.toFixed(1)),
           ...(api === undefined ? {} : { api }),
         },

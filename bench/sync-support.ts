@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { openOrchard } from '../src/app/orchard.js';
 import { generateTokenKeyPair } from '../src/apple/pki.js';
@@ -14,9 +15,12 @@ import { decryptServerToken } from '../src/apple/token-file.js';
 import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_SETTINGS, newEnrollmentKey } from '../src/domain/enrollment-profiles.js';
 import { repositoriesOf } from '../src/store/repositories/index.js';
+import type { Database } from '../src/store/schema.js';
 import { ROOT, freePort, json, tempDir } from './support.js';
 
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
+/** The command as deployed (`npm run build:server`): no TypeScript loader in its memory. */
+const BUILT_MAIN = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export interface Proc {
   readonly child: ChildProcess;
@@ -26,11 +30,17 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<Proc> {
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  { built = false }: { built?: boolean } = {},
+): Promise<Proc> {
   const port = await freePort();
+  if (built && !fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: npm run build:server`);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, ...args.map((a) => a.replace('{port}', String(port)))],
+    [...(built ? [BUILT_MAIN] : ['--import', 'tsx', MAIN]), ...args.map((a) => a.replace('{port}', String(port)))],
     {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
       cwd: ROOT,
@@ -133,6 +143,8 @@ export async function benchDatabase(engine: 'sqlite' | 'postgres'): Promise<Benc
     ORCHARD_DATA_DIR: dataDir,
     ORCHARD_MASTER_KEY: randomBytes(32).toString('base64'),
     ORCHARD_BOOTSTRAP_API_KEY: `bench-${randomBytes(24).toString('hex')}`,
+    // /metrics in any mode (bench/server-metrics.ts reads the server's CPU and event loop there).
+    ORCHARD_METRICS_TOKEN: `bench-metrics-${randomBytes(12).toString('hex')}`,
   };
   if (engine === 'sqlite')
     return { engine, env, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
@@ -208,8 +220,55 @@ export function orchardEnv(database: BenchDatabase, sandboxUrl: string, extra: R
   return { ...database.env, ORCHARD_SANDBOX: '0', APPLE_DEP_URL: `${sandboxUrl}/sandbox/dep`, ...extra };
 }
 
+/** The servers' names and decrypted tokens, for bench/sync-raw-client.ts. */
 export function credentialsFile(servers: readonly BenchServer[]): string {
   const file = path.join(tempDir('orchard-bench-creds-'), 'tokens.json');
-  fs.writeFileSync(file, JSON.stringify(servers.map((s) => s.token)), { mode: 0o600 });
+  fs.writeFileSync(file, JSON.stringify(servers.map((s) => ({ name: s.name, token: s.token }))), { mode: 0o600 });
   return file;
+}
+
+/**
+ * Keeps the scheduler off these tokens (due in the year 2999) until the bench starts their
+ * sync: a server then starts idle, so its CPU and memory can be read before the sync.
+ */
+export async function holdSyncs(db: Kysely<Database>, tokenIds: readonly string[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (const tokenId of tokenIds) {
+    await db
+      .insertInto('sync_states')
+      .values({
+        token_id: tokenId,
+        phase: 'fetch',
+        next_run_at: '2999-01-01T00:00:00.000Z',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+}
+
+/** Makes the held tokens due now and wakes the server's scheduler with one "Sync now". */
+export async function releaseSyncs(
+  db: Kysely<Database>,
+  serverUrl: string,
+  apiKey: string,
+  tokenIds: readonly string[],
+): Promise<void> {
+  const now = new Date().toISOString();
+  if (tokenIds.length === 0) return;
+  await db
+    .updateTable('sync_states')
+    .set({ next_run_at: now, requested_at: now })
+    .where('token_id', 'in', [...tokenIds])
+    .execute();
+  await requestSync(serverUrl, apiKey, tokenIds[0] ?? '');
+}
+
+/** POST /api/v1/abm-tokens/{id}/sync: the token is due now, and the scheduler looks at once. */
+export async function requestSync(serverUrl: string, apiKey: string, tokenId: string): Promise<void> {
+  const response = await fetch(`${serverUrl}/api/v1/abm-tokens/${tokenId}/sync`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  if (response.status !== 202) throw new Error(`sync of ${tokenId}: ${response.status} ${await response.text()}`);
 }

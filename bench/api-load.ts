@@ -1,0 +1,194 @@
+// The API under load: autocannon (50 connections) on GET /api/v1/devices (first page, 50
+// rows) and on GET /api/v1/abm-tokens (the token list with device counts), against the built
+// `orchard serve` holding one synced token of 100,000 devices — first idle, then while a
+// 100,000-device token of its own syncs from the sandbox (its own process). Prints req/s,
+// latency p50 / p99, non-2xx answers and the server's largest event-loop delay per run.
+//   npm run build:server
+//   npx tsx bench/api-load.ts <sqlite|postgres> [devicesPerToken=100000]
+// ORCHARD_BENCH_LOAD_SECONDS: length of each load run (default 30; 5 for a quick check).
+// ORCHARD_BENCH_SYNC_TOKENS: fresh tokens kept for the runs during a sync (default 6).
+// PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+//
+// During a sync: each run starts a full sync of a fresh token (never synced, so every device
+// is stored and assigned, as on day one); when it ends before the run does, the next fresh
+// token starts at once. The output says how many seconds of the run had a sync going. The run
+// then waits for that sync to finish, so the next run starts with none.
+import autocannon from 'autocannon';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../src/config/config.js';
+import { openDb } from '../src/store/db.js';
+import type { Database } from '../src/store/schema.js';
+import { watchEventLoopDelay } from './server-metrics.js';
+import { commitOf, machine } from './support.js';
+import {
+  benchDatabase,
+  holdSyncs,
+  orchardEnv,
+  populateSandbox,
+  requestSync,
+  seedTokens,
+  startProcess,
+  startSandbox,
+} from './sync-support.js';
+
+const engine = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
+const perToken = Number(process.argv[3] ?? 100_000);
+const loadSeconds = Number(process.env['ORCHARD_BENCH_LOAD_SECONDS'] ?? 30);
+const freshTokens = Number(process.env['ORCHARD_BENCH_SYNC_TOKENS'] ?? 6);
+const connections = 50;
+const targets = { devices: '/api/v1/devices?limit=50', tokens: '/api/v1/abm-tokens' } as const;
+const log = (line: string) => process.stderr.write(`[api-load ${engine}] ${line}\n`);
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+/** Waits for the token's sync to end; a sync that failed stops the bench. */
+async function waitSynced(db: Kysely<Database>, tokenId: string): Promise<void> {
+  for (;;) {
+    const row = await db
+      .selectFrom('abm_tokens')
+      .select(['last_sync_at', 'last_sync_error'])
+      .where('id', '=', tokenId)
+      .executeTakeFirst();
+    if (row?.last_sync_error != null) throw new Error(`sync of ${tokenId} failed: ${row.last_sync_error}`);
+    if (row?.last_sync_at != null) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const sandbox = await startSandbox();
+const database = await benchDatabase(engine);
+try {
+  const servers = await populateSandbox(sandbox, 1 + freshTokens, perToken);
+  log(`sandbox ready: ${servers.length} MDM servers of ${perToken} devices`);
+  const placed = await seedTokens(database, `${sandbox.url}/sandbox/dep`, servers);
+  const [baseToken = '', ...fresh] = placed.tokenIds;
+  const db = openDb(loadConfig(orchardEnv(database, sandbox.url)).database);
+  await holdSyncs(db.kysely, placed.tokenIds);
+  const apiKey = database.env['ORCHARD_BOOTSTRAP_API_KEY'] ?? '';
+  const metricsToken = database.env['ORCHARD_METRICS_TOKEN'] ?? '';
+  const server = await startProcess(
+    ['serve'],
+    orchardEnv(database, sandbox.url, { ORCHARD_SYNC_CONCURRENCY: '4', ORCHARD_SYNC_PAGE_SIZE: '1000' }),
+    '/healthz',
+    { built: true },
+  );
+
+  const storedDevices = async () =>
+    Number(
+      (
+        await db.kysely
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('removed_at', 'is', null)
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
+
+  /** One autocannon run on `path`, with the server's largest event-loop delay meanwhile. */
+  const load = async (path: string, seconds: number) => {
+    const watch = await watchEventLoopDelay(server.url, metricsToken);
+    const result = await autocannon({
+      url: `${server.url}${path}`,
+      connections,
+      duration: seconds,
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const maxEventLoopDelayMs = await watch.stop();
+    return {
+      requestsPerSecond: round(result.requests.average),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      maxMs: result.latency.max,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      maxEventLoopDelayMs,
+    };
+  };
+
+  /**
+   * Keeps a full sync of a fresh token going until stopped; stop() waits for the one running
+   * and says how many seconds of [from, to] had a sync going, and how long each took.
+   */
+  const keepSyncing = () => {
+    const syncs: Array<{ tokenId: string; start: number; end: number }> = [];
+    let stopping = false;
+    const running = (async () => {
+      while (!stopping) {
+        const tokenId = fresh.shift();
+        if (tokenId === undefined) {
+          log('no fresh token left to sync: the rest of the run is without a sync');
+          return;
+        }
+        const start = performance.now();
+        await requestSync(server.url, apiKey, tokenId);
+        await waitSynced(db.kysely, tokenId);
+        syncs.push({ tokenId, start, end: performance.now() });
+      }
+    })();
+    return {
+      async stop(from: number, to: number) {
+        stopping = true;
+        await running;
+        const overlap = syncs.reduce((sum, s) => sum + Math.max(0, Math.min(s.end, to) - Math.max(s.start, from)), 0);
+        return {
+          secondsWithSync: round(overlap / 1000, 1),
+          syncSeconds: syncs.map((s) => round((s.end - s.start) / 1000, 1)),
+        };
+      },
+    };
+  };
+
+  try {
+    let t = performance.now();
+    await requestSync(server.url, apiKey, baseToken);
+    await waitSynced(db.kysely, baseToken);
+    const baseSyncSeconds = round((performance.now() - t) / 1000, 1);
+    log(`base token synced in ${baseSyncSeconds} s`);
+
+    // A short unmeasured run on each path first, so the idle numbers are not JIT warm-up.
+    for (const path of Object.values(targets)) await load(path, 3);
+
+    const idle: Record<string, unknown> = {};
+    for (const [name, path] of Object.entries(targets)) {
+      idle[name] = { ...(await load(path, loadSeconds)), devicesStored: await storedDevices() };
+      log(`idle ${name}: ${JSON.stringify(idle[name])}`);
+    }
+
+    const duringSync: Record<string, unknown> = {};
+    for (const [name, path] of Object.entries(targets)) {
+      const sync = keepSyncing();
+      t = performance.now();
+      const result = await load(path, loadSeconds);
+      const overlap = await sync.stop(t, performance.now());
+      duringSync[name] = { ...result, ...overlap, devicesStoredAfter: await storedDevices() };
+      log(`during sync ${name}: ${JSON.stringify(duringSync[name])}`);
+    }
+
+    console.log(
+      JSON.stringify(
+        {
+          benchmark: 'api-load',
+          commit: commitOf(),
+          machine: machine(),
+          engine,
+          devicesPerToken: perToken,
+          tokensListed: placed.tokenIds.length,
+          connections,
+          secondsPerRun: loadSeconds,
+          baseSyncSeconds,
+          idle,
+          duringSync,
+          serverPeakRssMb: server.peakRssMb(),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await server.stop();
+    await db.close();
+  }
+} finally {
+  await sandbox.stop();
+  await database.drop();
+}
