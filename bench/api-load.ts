@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config/config.js';
 import { openDb } from '../src/store/db.js';
 import type { Database } from '../src/store/schema.js';
 import { watchEventLoopDelay } from './server-metrics.js';
-import { commitOf, machine } from './support.js';
+import { commitOf, loadAverage, machine } from './support.js';
 import {
   benchDatabase,
   holdSyncs,
@@ -139,6 +139,7 @@ try {
   };
 
   try {
+    const loadBefore = loadAverage();
     let t = performance.now();
     await requestSync(server.url, apiKey, baseToken);
     await waitSynced(db.kysely, baseToken);
@@ -170,6 +171,7 @@ try {
           benchmark: 'api-load',
           commit: commitOf(),
           machine: machine(),
+          loadAverage: { before: loadBefore, after: loadAverage() },
           engine,
           devicesPerToken: perToken,
           tokensListed: placed.tokenIds.length,

@@ -55,6 +55,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
+/** The machine's 1-minute load average: how busy the shared box was around a measurement. */
+export function loadAverage(): number {
+  return Number((os.loadavg()[0] ?? 0).toFixed(2));
+}
+
 export function machine(): string {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }

@@ -20,7 +20,7 @@ import { loadConfig } from '../src/config/config.js';
 import { measureDeviceApi } from './devices-list.js';
 import { processCpuMs } from './proc-stats.js';
 import { serverCpuSeconds } from './server-metrics.js';
-import { ROOT, commitOf, machine } from './support.js';
+import { ROOT, commitOf, loadAverage, machine } from './support.js';
 import {
   benchDatabase,
   credentialsFile,
@@ -54,6 +54,7 @@ try {
   log('tokens seeded');
 
   // The raw client: the same Apple calls, results discarded.
+  const loadBefore = loadAverage();
   const rawRun = spawnSync(
     process.execPath,
     [
@@ -152,6 +153,7 @@ try {
           benchmark: 'sync-full',
           commit: commitOf(),
           machine: machine(),
+          loadAverage: { before: loadBefore, after: loadAverage() },
           engine,
           tokens,
           devicesPerToken: perToken,
