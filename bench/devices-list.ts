@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { openOrchard } from '../src/app/orchard.js';
 import { loadConfig } from '../src/config/config.js';
 import { encodeCursor } from '../src/store/paging.js';
-import type { DeviceUpsert } from '../src/store/repositories/devices.js';
+import type { Device } from '../src/apple/dep/index.js';
 import { repositoriesOf } from '../src/store/repositories/index.js';
 import { machine, percentile } from './support.js';
 import { benchDatabase, seedTokens, startProcess, type BenchServer } from './sync-support.js';
@@ -91,15 +91,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const [t, tokenId] of placed.tokenIds.entries()) {
       const token = await repos.abmTokens.findById(tokenId);
       if (token === undefined) throw new Error('token missing');
-      const rows: DeviceUpsert[] = [];
+      const rows: Device[] = [];
       for (let i = 0; i < perToken; i++) {
         const serialNumber = randomBytes(6).toString('hex').toUpperCase();
         if (i === 0) serials.push(serialNumber);
         rows.push({
           serialNumber,
-          abmTokenId: tokenId,
-          customerId: token.customerId,
-          siteId: token.siteId,
           model: 'iPhone 15',
           description: 'IPHONE 15 128GB',
           color: 'BLACK',
@@ -114,13 +111,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           deviceAssignedBy: 'bench@example.com',
           opDate: null,
           opType: null,
-          fetchRun: 'seed',
-          profileAssignStatus: 'assigned',
-          profileAssignError: null,
-          profileRetryAt: null,
+          mdmMigrationDeadline: null,
         });
       }
-      await orchard.db.kysely.transaction().execute(async (tx) => repositoriesOf(tx).devices.upsert(rows, now));
+      const target = {
+        tokenId,
+        customerId: token.customerId,
+        siteId: token.siteId,
+        profileUuid: 'P',
+        fetchRun: 'seed',
+        now,
+      };
+      await orchard.db.kysely
+        .transaction()
+        .execute(async (tx) => repositoriesOf(tx).deviceWrites.applyPage(target, rows));
       // Keep the scheduler from trying to sync these made-up tokens while we measure.
       await orchard.db.kysely
         .insertInto('sync_states')

@@ -254,7 +254,7 @@ export class AbmTokenService {
       const result = await repos.abmTokens.move(id, customerId, siteId, now);
       if (result === 'not_found') throw new NotFoundError('ABM token', id);
       if (result === 'site_mismatch') throw siteMismatch();
-      await repos.devices.followToken(id, customerId, siteId, now);
+      await repos.deviceWrites.followToken(id, customerId, siteId, now);
       // The profile's default name follows the site: the next sync defines it anew.
       if (before.state === 'connected') await repos.syncStates.request(id, now);
     });
@@ -287,7 +287,7 @@ export class AbmTokenService {
       const now = isoNow(this.deps.clock);
       // First: fences a sync of this token running elsewhere (its next page finds no lease).
       await repos.syncStates.touch(id, now);
-      await repos.devices.releaseToken(id, now);
+      await repos.deviceWrites.releaseToken(id, now);
       const secretIds = await repos.abmTokens.delete(id);
       if (secretIds === 'not_found') throw new NotFoundError('ABM token', id);
       await this.deps.secrets.using(repos.secrets).deleteAll(secretIds);
@@ -309,6 +309,37 @@ export class AbmTokenService {
     );
     await this.deps.repositories.abmTokens.setAppleIssue(id, issue, now);
     return this.view(await this.mustFind(id));
+  }
+
+  /** A sync run ended well: its time, any warning, and an Apple issue it proves gone. */
+  async recordSyncSucceeded(token: AbmToken & { state: 'connected' }, warning: string | null): Promise<void> {
+    const { repositories: repos, clock } = this.deps;
+    const now = isoNow(clock);
+    await repos.abmTokens.recordSync(token.id, { ok: true, at: now, ...(warning === null ? {} : { warning }) });
+    if (token.appleIssue !== null) await repos.abmTokens.setAppleIssue(token.id, null, now);
+  }
+
+  /**
+   * A sync run failed: what the user reads on the token, and — when Apple is the cause — the
+   * issue its status shows (terms, expired, rejected, unreachable).
+   */
+  async recordSyncFailed(token: AbmToken, error: unknown): Promise<void> {
+    const repos = this.deps.repositories;
+    const message =
+      error instanceof DomainError
+        ? error.message
+        : `Orchard hit an unexpected error while syncing (${error instanceof Error ? error.message : String(error)}); it tries again later.`;
+    await repos.abmTokens.recordSync(token.id, { ok: false, error: message });
+    const issue = syncIssueOf(error);
+    if (issue !== null) await repos.abmTokens.setAppleIssue(token.id, issue, isoNow(this.deps.clock));
+  }
+
+  /** The sync did not ask Apple: the token's file says it has expired. */
+  async recordSyncRefusedExpired(token: AbmToken & { expiresAt: string }): Promise<void> {
+    await this.deps.repositories.abmTokens.recordSync(token.id, {
+      ok: false,
+      error: `This token expired on ${token.expiresAt.slice(0, 10)}, so Apple refuses it. Renew it with a new token file from Apple Business Manager.`,
+    });
   }
 
   /** Connected tokens, for background work that checks or syncs each of them. */
@@ -424,6 +455,18 @@ export function appleIssueOf(error: unknown): { kind: AppleIssue; detail: string
         return { kind: 'unreachable', detail: String(error.extra['reason'] ?? error.code) };
       }
       throw error;
+  }
+}
+
+/** How a failed sync shows on the token's status, when Apple is the cause. */
+function syncIssueOf(error: unknown): { kind: AppleIssue; detail: string } | null {
+  // A stuck cursor or an unreadable answer says nothing about the token or Apple's reach.
+  if (!(error instanceof DomainError) || !error.code.startsWith('DEP_')) return null;
+  if (error.code === 'DEP_CURSOR_STUCK' || error.code === 'DEP_UNEXPECTED_RESPONSE') return null;
+  try {
+    return appleIssueOf(error);
+  } catch {
+    return null;
   }
 }
 

@@ -298,6 +298,18 @@ export interface EnrollmentEventsTable {
   created_at: string;
 }
 
+/** Kept by triggers on `devices` (migration 0006); '' stands for null in the key. */
+export interface DeviceCountsTable {
+  abm_token_id: string;
+  customer_id: string;
+  site_id: string;
+  enrollment_state: EnrollmentState;
+  profile_status: string;
+  /** 1 while the device is still on its token in ABM (removed_at is null). */
+  is_current: number;
+  n: number;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -310,6 +322,7 @@ export interface Database {
   abm_tokens: AbmTokensTable;
   abm_token_keys: AbmTokenKeysTable;
   devices: DevicesTable;
+  device_counts: DeviceCountsTable;
   enrollment_profiles: EnrollmentProfilesTable;
   sync_states: SyncStatesTable;
   pki_identities: PkiIdentitiesTable;

@@ -1,13 +1,11 @@
-import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
+import type { Device } from '../../src/apple/dep/index.js';
+import type { PageTarget } from '../../src/store/repositories/device-writes.js';
+import type { Repositories } from '../../src/store/repositories/index.js';
 
-/** Where a device row belongs and when it was assigned; everything else is a plain new iPhone. */
-export type DevicePlacement = Pick<DeviceUpsert, 'serialNumber' | 'abmTokenId' | 'customerId' | 'siteId'> &
-  Partial<DeviceUpsert> &
-  Pick<DeviceUpsert, 'deviceAssignedDate'>;
-
-/** A device as a sync page writes it: just fetched from Apple, its profile still to assign. */
-export function deviceUpsert(fields: DevicePlacement): DeviceUpsert {
+/** A device as Apple lists it in a full fetch: a plain new iPhone assigned to the MDM server. */
+export function appleDevice(serialNumber: string, extra: Partial<Device> = {}): Device {
   return {
+    serialNumber,
     model: 'iPhone 15',
     description: 'IPHONE 15 BLACK 128GB',
     color: 'BLACK',
@@ -18,13 +16,24 @@ export function deviceUpsert(fields: DevicePlacement): DeviceUpsert {
     profileUuid: null,
     profileAssignTime: null,
     profilePushTime: null,
+    deviceAssignedDate: '2026-05-01T00:00:00.000Z',
     deviceAssignedBy: 'admin@acme.example',
-    opDate: null,
     opType: null,
-    fetchRun: 'run-1',
-    profileAssignStatus: 'pending',
-    profileAssignError: null,
-    profileRetryAt: null,
-    ...fields,
+    opDate: null,
+    mdmMigrationDeadline: null,
+    ...extra,
   };
+}
+
+export type DevicePlacement = Pick<PageTarget, 'tokenId' | 'customerId' | 'siteId'> &
+  Partial<Pick<PageTarget, 'profileUuid' | 'fetchRun'>>;
+
+/** Stores devices as one sync page of that token would. */
+export async function storeDevices(
+  repos: Pick<Repositories, 'deviceWrites'>,
+  placement: DevicePlacement,
+  devices: readonly Device[],
+  now: string,
+): Promise<void> {
+  await repos.deviceWrites.applyPage({ profileUuid: null, fetchRun: 'run-1', now, ...placement }, devices);
 }

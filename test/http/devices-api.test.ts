@@ -1,42 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
+import type { Device } from '../../src/apple/dep/index.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
 import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
+import { appleDevice, storeDevices } from '../helpers/devices.js';
 
-function device(
-  serialNumber: string,
-  tokenId: string,
-  customerId: string,
-  siteId: string,
-  extra: Partial<DeviceUpsert> = {},
-): DeviceUpsert {
-  return {
-    serialNumber,
-    abmTokenId: tokenId,
-    customerId,
-    siteId,
-    model: 'iPhone 15',
-    description: 'IPHONE 15 BLUE 128GB',
+/** An iPhone already carrying the token's profile (PROFILE), unless `extra` says otherwise. */
+function device(serialNumber: string, extra: Partial<Device> = {}): Device {
+  return appleDevice(serialNumber, {
     color: 'BLUE',
-    assetTag: null,
-    os: 'iOS',
-    deviceFamily: 'iPhone',
+    description: 'IPHONE 15 BLUE 128GB',
     profileStatus: 'assigned',
     profileUuid: 'PROFILE',
     profileAssignTime: '2026-05-02T00:00:00.000Z',
-    profilePushTime: null,
-    deviceAssignedDate: '2026-05-01T00:00:00.000Z',
     deviceAssignedBy: 'abm-admin@acme.example',
-    opDate: null,
-    opType: null,
-    fetchRun: 'run',
-    profileAssignStatus: 'assigned',
-    profileAssignError: null,
-    profileRetryAt: null,
     ...extra,
-  };
+  });
 }
 
 for (const { engine, skip } of await engines()) {
@@ -73,21 +53,23 @@ for (const { engine, skip } of await engines()) {
       acme = await placedToken('Acme');
       beta = await placedToken('Beta');
       const acmeSerials = Array.from({ length: 23 }, (_, i) => `C02ACME${String(i).padStart(4, '0')}`);
-      await repos.devices.upsert(
-        acmeSerials.map((s, i) =>
-          device(
-            s,
-            acme.token,
-            acme.id,
-            acme.site,
-            i < 3 ? { profileStatus: 'empty', profileUuid: null, profileAssignStatus: 'pending' } : {},
-          ),
-        ),
+      const placed = (p: typeof acme) => ({
+        tokenId: p.token,
+        customerId: p.id,
+        siteId: p.site,
+        profileUuid: 'PROFILE',
+      });
+      await storeDevices(
+        repos,
+        placed(acme),
+        acmeSerials.map((s, i) => device(s, i < 3 ? { profileStatus: 'empty', profileUuid: null } : {})),
         now,
       );
-      await repos.devices.markRemoved(acme.token, [{ serialNumber: 'C02ACME0022', removedAt: now, opDate: now }], now);
-      await repos.devices.upsert(
-        ['F9BETA0001', 'F9BETA0002'].map((s) => device(s, beta.token, beta.id, beta.site)),
+      await storeDevices(repos, placed(acme), [device('C02ACME0022', { opType: 'deleted', opDate: now })], now);
+      await storeDevices(
+        repos,
+        placed(beta),
+        ['F9BETA0001', 'F9BETA0002'].map((s) => device(s)),
         now,
       );
     });

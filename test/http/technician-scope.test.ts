@@ -11,7 +11,7 @@ import { repositoriesOf } from '../../src/store/repositories/index.js';
 import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 import { tokenFileFor, tokenJson } from '../helpers/token-files.js';
-import { deviceUpsert } from '../helpers/devices.js';
+import { appleDevice, storeDevices } from '../helpers/devices.js';
 
 /** Apple's `/account`: whichever server the test said this consumer key belongs to. */
 class ScriptedApple implements AppleAccountGateway {
@@ -81,16 +81,10 @@ for (const { engine, skip } of await engines()) {
       );
       assert.equal(uploaded.statusCode, 200, uploaded.body);
       const now = '2026-06-01T12:00:00.000Z';
-      await repositoriesOf(t.orchard.db.kysely).devices.upsert(
-        [
-          deviceUpsert({
-            serialNumber: theirs.serial,
-            abmTokenId: theirs.token,
-            customerId: theirs.customer,
-            siteId: theirs.site,
-            deviceAssignedDate: now,
-          }),
-        ],
+      await storeDevices(
+        repositoriesOf(t.orchard.db.kysely),
+        { tokenId: theirs.token, customerId: theirs.customer, siteId: theirs.site },
+        [appleDevice(theirs.serial)],
         now,
       );
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
-import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
-import { deviceUpsert } from '../helpers/devices.js';
+import type { Device } from '../../src/apple/dep/index.js';
+import { appleDevice, storeDevices } from '../helpers/devices.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
@@ -65,55 +65,65 @@ for (const { engine, skip } of await engines()) {
       assert.equal(typeof connected, 'object');
     }
 
-    function device(serialNumber: string, tokenId: string, extra: Partial<DeviceUpsert> = {}): DeviceUpsert {
-      const placement = { t1: ['c1', 's1'], t2: ['c1', 's2'], t3: ['c2', 's3'] }[tokenId] ?? ['c1', 's1'];
-      return deviceUpsert({
-        serialNumber,
-        abmTokenId: tokenId,
-        customerId: placement[0] ?? '',
-        siteId: placement[1] ?? '',
-        deviceAssignedDate: now,
-        ...extra,
-      });
+    const placement: Record<string, [string, string]> = { t1: ['c1', 's1'], t2: ['c1', 's2'], t3: ['c2', 's3'] };
+
+    /** Stores devices as one page of that token's sync would. */
+    async function put(tokenId: string, devices: Device[], at: string, extra: { fetchRun?: string } = {}) {
+      const [customerId, siteId] = placement[tokenId] ?? ['c1', 's1'];
+      await storeDevices(repos, { tokenId, customerId, siteId, ...extra }, devices, at);
     }
 
     test('an upsert stores a new device awaiting enrollment; older news never overwrites newer', async () => {
       const d = repos.devices;
-      await d.upsert([device('UP0001', 't1', { opDate: '2026-06-01T10:00:00.000Z', opType: 'added' })], now);
+      await put('t1', [appleDevice('UP0001', { opDate: '2026-06-01T10:00:00.000Z', opType: 'added' })], now);
       const stored = await d.get('UP0001');
       assert.equal(stored?.enrollmentState, 'awaiting_enrollment');
       assert.equal(stored?.customerName, 'Acme');
       assert.equal(stored?.siteName, 'Main');
       assert.equal(stored?.serverName, 'Server t1');
       // An older modified event from another token's feed loses...
-      await d.upsert([device('UP0001', 't3', { opDate: '2026-06-01T09:00:00.000Z', opType: 'modified' })], later);
+      await put('t3', [appleDevice('UP0001', { opDate: '2026-06-01T09:00:00.000Z', opType: 'modified' })], later);
       assert.equal((await d.get('UP0001'))?.abmTokenId, 't1');
       // ...a newer one moves it, with the other token's customer and site.
-      await d.upsert([device('UP0001', 't3', { opDate: '2026-06-01T11:00:00.000Z', opType: 'modified' })], later);
+      await put('t3', [appleDevice('UP0001', { opDate: '2026-06-01T11:00:00.000Z', opType: 'modified' })], later);
       const moved = await d.get('UP0001');
       assert.deepEqual([moved?.abmTokenId, moved?.customerId, moved?.siteId], ['t3', 'c2', 's3']);
-      const facts = await d.findForSync(['UP0001', 'NOPE']);
-      assert.equal(facts.size, 1);
-      assert.equal(facts.get('UP0001')?.opDate, '2026-06-01T11:00:00.000Z');
     });
 
     test('a removal lands only on the owning token and keeps the device with its date; an upsert brings it back', async () => {
       const d = repos.devices;
-      await d.upsert([device('RM0001', 't1'), device('RM0002', 't1')], now);
+      await put('t1', [appleDevice('RM0001'), appleDevice('RM0002')], now);
       const at = '2026-06-01T12:30:00.000Z';
-      assert.equal(await d.markRemoved('t2', [{ serialNumber: 'RM0001', removedAt: at, opDate: at }], now), 0);
-      assert.equal(await d.markRemoved('t1', [{ serialNumber: 'RM0001', removedAt: at, opDate: at }], now), 1);
+      const deleted = appleDevice('RM0001', { opType: 'deleted', opDate: at, profileStatus: null });
+      assert.equal(
+        (
+          await repos.deviceWrites.applyPage(
+            { tokenId: 't2', customerId: 'c1', siteId: 's2', profileUuid: null, fetchRun: null, now },
+            [deleted],
+          )
+        ).removed,
+        0,
+      );
+      assert.equal(
+        (
+          await repos.deviceWrites.applyPage(
+            { tokenId: 't1', customerId: 'c1', siteId: 's1', profileUuid: null, fetchRun: null, now },
+            [deleted],
+          )
+        ).removed,
+        1,
+      );
       const removed = await d.get('RM0001');
       assert.equal(removed?.enrollmentState, 'removed');
       assert.equal(removed?.removedAt, at);
       assert.equal(removed?.abmTokenId, 't1', 'kept');
-      await d.upsert([device('RM0001', 't1', { opDate: '2026-06-01T12:40:00.000Z', opType: 'added' })], later);
+      await put('t1', [appleDevice('RM0001', { opDate: '2026-06-01T12:40:00.000Z', opType: 'added' })], later);
       assert.equal((await d.get('RM0001'))?.enrollmentState, 'awaiting_enrollment');
       assert.equal((await d.get('RM0001'))?.removedAt, null);
 
       // A refetch that no longer returns RM0002 removes it.
-      await d.upsert([device('RM0001', 't1', { fetchRun: 'run-2' })], later);
-      assert.equal(await d.markUnseenRemoved('t1', 'run-2', later), 1);
+      await put('t1', [appleDevice('RM0001')], later, { fetchRun: 'run-2' });
+      assert.equal(await repos.deviceWrites.markUnseenRemoved('t1', 'run-2', later), 1);
       assert.equal((await d.get('RM0002'))?.enrollmentState, 'removed');
       assert.equal((await d.get('RM0001'))?.enrollmentState, 'awaiting_enrollment');
     });
@@ -121,8 +131,14 @@ for (const { engine, skip } of await engines()) {
     test('keyset paging visits every device once in byte order, with filters, serial prefix and scope', async () => {
       const d = repos.devices;
       const serials = ['PG-A1', 'PGA1', 'PGa1', 'PG_B2', 'PG%C3', 'PGB10', 'PGB2', 'PGZ9', 'PH0001'];
-      await d.upsert(
-        serials.map((s, i) => device(s, i % 2 === 0 ? 't2' : 't3')),
+      await put(
+        't2',
+        serials.filter((_, i) => i % 2 === 0).map((s) => appleDevice(s)),
+        now,
+      );
+      await put(
+        't3',
+        serials.filter((_, i) => i % 2 === 1).map((s) => appleDevice(s)),
         now,
       );
       const expected = [...serials].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1));
@@ -158,8 +174,9 @@ for (const { engine, skip } of await engines()) {
 
     test('summary counts by enrollment state and profile status; counts per token and per site', async () => {
       const d = repos.devices;
-      await d.upsert(
-        [device('SU0001', 't3', { profileStatus: 'assigned' }), device('SU0002', 't3', { profileStatus: null })],
+      await put(
+        't3',
+        [appleDevice('SU0001', { profileStatus: 'assigned' }), appleDevice('SU0002', { profileStatus: null })],
         now,
       );
       const summary = await d.summary({ abmTokenId: 't3' });
@@ -177,8 +194,8 @@ for (const { engine, skip } of await engines()) {
     test('a moved token takes its devices along; a deleted one leaves them released, kept, without a token', async () => {
       const d = repos.devices;
       await connectedToken('t9', 'c1', 's1');
-      await d.upsert([device('MV0001', 't9'), device('MV0002', 't9')], now);
-      assert.equal(await d.followToken('t9', 'c2', 's3', later), 2);
+      await put('t9', [appleDevice('MV0001'), appleDevice('MV0002')], now);
+      assert.equal(await repos.deviceWrites.followToken('t9', 'c2', 's3', later), 2);
       assert.deepEqual(
         (await d.list({ abmTokenId: 't9' }, { limit: 10 })).items.map((i) => [i.customerId, i.siteId, i.customerName]),
         [
@@ -186,7 +203,7 @@ for (const { engine, skip } of await engines()) {
           ['c2', 's3', 'Beta'],
         ],
       );
-      assert.equal(await d.releaseToken('t9', later), 2);
+      assert.equal(await repos.deviceWrites.releaseToken('t9', later), 2);
       assert.deepEqual(await repos.abmTokens.delete('t9'), ['key-t9', 'cred-t9']);
       const released = await d.get('MV0001');
       assert.deepEqual(
@@ -198,9 +215,9 @@ for (const { engine, skip } of await engines()) {
     test('deleting a site counts its devices; released devices lose the site instead of blocking it', async () => {
       await repos.sites.insert({ id: 's-gone', customerId: 'c2', name: 'Gone', nameKey: 'gone', now });
       await connectedToken('t8', 'c2', 's-gone');
-      await repos.devices.upsert([device('SD0001', 't8', { customerId: 'c2', siteId: 's-gone' })], now);
+      await storeDevices(repos, { tokenId: 't8', customerId: 'c2', siteId: 's-gone' }, [appleDevice('SD0001')], now);
       assert.deepEqual(await repos.sites.delete('s-gone'), { attached: { 'ABM tokens': 1, devices: 1 } });
-      await repos.devices.releaseToken('t8', now);
+      await repos.deviceWrites.releaseToken('t8', now);
       await repos.abmTokens.delete('t8');
       assert.equal(await repos.sites.delete('s-gone'), 'deleted');
       const device8 = await repos.devices.get('SD0001');
@@ -208,10 +225,11 @@ for (const { engine, skip } of await engines()) {
     });
 
     test('assignment: pending devices are listed, outcomes recorded, refusals wait out a cool-down, a new profile makes all pending', async () => {
-      const d = repos.devices;
+      const d = repos.deviceWrites;
       await connectedToken('t7', 'c1', 's1');
-      await d.upsert(
-        ['AS0001', 'AS0002', 'AS0003'].map((s) => device(s, 't7')),
+      await put(
+        't7',
+        ['AS0001', 'AS0002', 'AS0003'].map((s) => appleDevice(s)),
         now,
       );
       assert.deepEqual(await d.pendingAssignment('t7', now, 10), ['AS0001', 'AS0002', 'AS0003']);
@@ -226,19 +244,26 @@ for (const { engine, skip } of await engines()) {
         ],
         { profileUuid: 'P1', now, retryAt },
       );
-      const one = await d.get('AS0001');
+      const one = await repos.devices.get('AS0001');
       assert.deepEqual(
         [one?.profileAssignStatus, one?.profileStatus, one?.profileUuid],
         ['assigned', 'assigned', 'P1'],
       );
-      assert.equal((await d.get('AS0002'))?.profileAssignError, 'FAILED');
+      assert.equal((await repos.devices.get('AS0002'))?.profileAssignError, 'FAILED');
       assert.deepEqual(await d.pendingAssignment('t7', now, 10), [], 'cooling down');
       assert.deepEqual(
         await d.pendingAssignment('t7', retryAt, 10),
         ['AS0002', 'AS0003'],
         'retried after the cool-down',
       );
-      assert.equal(await d.requireProfile('t7', 'P2', later), 3);
+      assert.deepEqual(await d.requireProfile('t7', 'P2', later, { after: '', limit: 2 }), {
+        changed: 2,
+        next: 'AS0002',
+      });
+      assert.deepEqual(await d.requireProfile('t7', 'P2', later, { after: 'AS0002', limit: 2 }), {
+        changed: 1,
+        next: null,
+      });
       assert.deepEqual(await d.pendingAssignment('t7', now, 10), ['AS0001', 'AS0002', 'AS0003']);
     });
 

@@ -4,43 +4,16 @@ import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, migratorFor, openDb, type Db } from '../../src/store/db.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/enrollment-profiles.js';
-import type { DeviceUpsert } from '../../src/store/repositories/devices.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
+import { appleDevice, storeDevices } from '../helpers/devices.js';
 
 /**
  * Migration 0004 widens the apple_issue check. On SQLite that means rebuilding abm_tokens, a
  * table four others point at: the rows, the foreign keys in both directions and the indexes
  * must come through it unchanged.
  */
-function device(serialNumber: string, tokenId: string): DeviceUpsert {
-  return {
-    serialNumber,
-    abmTokenId: tokenId,
-    customerId: 'c1',
-    siteId: 's1',
-    model: null,
-    description: null,
-    color: null,
-    assetTag: null,
-    os: null,
-    deviceFamily: null,
-    profileStatus: null,
-    profileUuid: null,
-    profileAssignTime: null,
-    profilePushTime: null,
-    deviceAssignedDate: null,
-    deviceAssignedBy: null,
-    opDate: null,
-    opType: null,
-    fetchRun: null,
-    profileAssignStatus: 'pending',
-    profileAssignError: null,
-    profileRetryAt: null,
-  };
-}
-
 for (const { engine, skip } of await engines()) {
   describe(`migration 0004 (Apple's token_expired) on ${engine}`, { skip }, () => {
     let database: TestDatabase;
@@ -92,7 +65,7 @@ for (const { engine, skip } of await engines()) {
           updated_at: now,
         } as never)
         .execute();
-      await repos.devices.upsert([device('DEVICE0001', 't2')], now);
+      await storeDevices(repos, { tokenId: 't2', customerId: 'c1', siteId: 's1' }, [appleDevice('DEVICE0001')], now);
       before0004 = await db.kysely.selectFrom('abm_tokens').selectAll().orderBy('id').execute();
 
       await migrateToLatest(db);

@@ -4,6 +4,7 @@ import * as abmTokens from './0002-abm-tokens.js';
 import * as devices from './0003-devices.js';
 import * as appleIssueExpired from './0004-apple-issue-expired.js';
 import * as enrollment from './0005-enrollment.js';
+import * as deviceCounts from './0006-device-counts.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-devices': devices,
   '0004-apple-issue-expired': appleIssueExpired,
   '0005-enrollment': enrollment,
+  '0006-device-counts': deviceCounts,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,6 +3,7 @@ import type { Database } from '../schema.js';
 import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
 import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
+import { KyselyDeviceWriteRepository, type DeviceWriteRepository } from './device-writes.js';
 import { KyselyDeviceRepository, type DeviceRepository } from './devices.js';
 import { KyselyEnrollmentProfileRepository, type EnrollmentProfileRepository } from './enrollment-profiles.js';
 import { KyselyLoginThrottleRepository, type LoginThrottleRepository } from './login-throttle.js';
@@ -31,6 +32,7 @@ export interface Repositories {
   readonly secrets: SecretRepository;
   readonly abmTokens: AbmTokenRepository;
   readonly devices: DeviceRepository;
+  readonly deviceWrites: DeviceWriteRepository;
   readonly enrollmentProfiles: EnrollmentProfileRepository;
   readonly syncStates: SyncStateRepository;
   readonly pkiIdentities: PkiIdentityRepository;
@@ -52,6 +54,7 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     secrets: new KyselySecretRepository(db),
     abmTokens: new KyselyAbmTokenRepository(db),
     devices: new KyselyDeviceRepository(db),
+    deviceWrites: new KyselyDeviceWriteRepository(db),
     enrollmentProfiles: new KyselyEnrollmentProfileRepository(db),
     syncStates: new KyselySyncStateRepository(db),
     pkiIdentities: new KyselyPkiIdentityRepository(db),

@@ -1,0 +1,164 @@
+/**
+ * The syncer half of a run: devices from Apple into storage, page by page, from wherever the
+ * last run stopped. A page's device writes and the cursor after it commit in one transaction,
+ * fenced by the lease, so whatever point a process dies at, the next run resumes from the last
+ * committed cursor; the page in flight is fetched again and re-applied, which the write rules
+ * (store/repositories/device-writes.ts) make harmless.
+ */
+import { randomBytes } from 'node:crypto';
+import { fetchAllDevices, recoverFromCursorError, syncDevices, type Device } from '../apple/dep/index.js';
+import { isoNow } from '../domain/clock.js';
+import type { SyncPhase } from '../store/schema.js';
+import type { SyncDepClient } from './dep.js';
+import { LeaseLostError, type HeldLease } from './lease.js';
+import type { SyncRunnerDeps } from './runner.js';
+
+/** Where the device feed stands: what the stored cursor means. */
+interface Position {
+  readonly phase: SyncPhase;
+  readonly cursor: string | null;
+  readonly fetchRun: string | null;
+}
+
+export interface PullProgress {
+  pages: number;
+  devices: number;
+}
+
+export class DevicePuller {
+  constructor(private readonly deps: SyncRunnerDeps) {}
+
+  /**
+   * Devices from Apple until nothing more follows. A fetch without a cursor, paged while
+   * `more_to_follow`; then incremental sync from the cursor. EXHAUSTED_CURSOR on a fetch
+   * means "sync from here"; an expired or refused cursor means "fetch everything again" —
+   * once per run, so a cursor Apple keeps refusing cannot loop. A cursor Apple echoes with
+   * `more_to_follow` forever stops the run (DEP_CURSOR_STUCK) with the pages so far kept.
+   */
+  async pull(lease: HeldLease, client: SyncDepClient, progress: PullProgress): Promise<void> {
+    const { repositories: repos, options } = this.deps;
+    const state = await repos.syncStates.find(lease.tokenId);
+    // Only this run's assigner redefines the profile, and it runs after the pull.
+    const profileUuid = (await repos.enrollmentProfiles.find(lease.tokenId))?.profileUuid ?? null;
+    let position: Position =
+      state === undefined || (state.phase === 'sync' && state.cursor === null)
+        ? { phase: 'fetch', cursor: null, fetchRun: null }
+        : { phase: state.phase, cursor: state.cursor, fetchRun: state.fetchRun };
+    const call = { limit: options.pageSize, signal: lease.signal };
+    const commit = async (devices: readonly Device[], next: Position, reconcileRun: string | null) => {
+      await this.commitPage(lease, devices, next, { profileUuid, reconcileRun });
+      progress.pages += 1;
+      progress.devices += devices.length;
+    };
+    let refetched = false;
+    for (;;) {
+      try {
+        if (position.phase === 'fetch') {
+          const fetchRun = position.cursor !== null && position.fetchRun !== null ? position.fetchRun : newRunId();
+          const start = position.cursor;
+          for await (const page of readAhead(
+            fetchAllDevices(client, { ...call, ...(start === null ? {} : { cursor: start }) }),
+          )) {
+            const done = !page.moreToFollow;
+            position = { phase: done ? 'sync' : 'fetch', cursor: page.cursor, fetchRun };
+            await commit(page.devices, position, done ? fetchRun : null);
+          }
+        }
+        // A full fetch always ends on a cursor (fetchAllDevices refuses an answer without one).
+        if (position.cursor === null) throw new Error('no cursor after a full fetch');
+        for await (const page of readAhead(syncDevices(client, position.cursor, call))) {
+          position = { ...position, phase: 'sync', cursor: page.cursor };
+          await commit(page.devices, position, null);
+        }
+        return;
+      } catch (error) {
+        if (lease.signal.aborted) throw error;
+        const recovery = recoverFromCursorError(error, {
+          during: position.phase,
+          cursor: position.cursor ?? undefined,
+        });
+        if (recovery === null) throw error;
+        if (recovery.next === 'sync') {
+          position = { ...position, phase: 'sync', cursor: recovery.cursor };
+        } else {
+          if (refetched) throw error;
+          refetched = true;
+          position = { phase: 'fetch', cursor: null, fetchRun: null };
+        }
+        await this.savePosition(lease, position);
+      }
+    }
+  }
+
+  /** One page's devices and the cursor after them, in one transaction, only while the lease is ours. */
+  private async commitPage(
+    lease: HeldLease,
+    devices: readonly Device[],
+    position: Position,
+    page: { profileUuid: string | null; reconcileRun: string | null },
+  ): Promise<void> {
+    lease.check();
+    await this.deps.transactor.transaction(async (repos) => {
+      const now = isoNow(this.deps.clock);
+      // First statement: fences (and on PostgreSQL locks) the token's sync row, so a token
+      // being moved or deleted at this moment is seen either wholly before or wholly after.
+      const ours = await repos.syncStates.commitPage(
+        lease,
+        { phase: position.phase, cursor: position.cursor, fetchRun: position.fetchRun, devices: devices.length },
+        now,
+        lease.until(),
+      );
+      const token = ours ? await repos.abmTokens.findById(lease.tokenId) : undefined;
+      if (token === undefined) throw new LeaseLostError(lease.tokenId);
+      await repos.deviceWrites.applyPage(
+        {
+          tokenId: token.id,
+          customerId: token.customerId,
+          siteId: token.siteId,
+          profileUuid: page.profileUuid,
+          fetchRun: position.fetchRun,
+          now,
+        },
+        devices,
+      );
+      // The end of a full fetch: whatever of this token's it did not return has left ABM
+      // (a refetch after an expired cursor never saw those `deleted` events).
+      if (page.reconcileRun !== null) await repos.deviceWrites.markUnseenRemoved(token.id, page.reconcileRun, now);
+    });
+  }
+
+  private async savePosition(lease: HeldLease, position: Position): Promise<void> {
+    await this.deps.transactor.transaction(async (repos) => {
+      const now = isoNow(this.deps.clock);
+      const ours = await repos.syncStates.commitPage(
+        lease,
+        { phase: position.phase, cursor: position.cursor, fetchRun: position.fetchRun, devices: 0 },
+        now,
+        lease.until(),
+      );
+      if (!ours) throw new LeaseLostError(lease.tokenId);
+    });
+  }
+}
+
+/**
+ * Asks Apple for the next page while the current one is being stored: the two overlap
+ * instead of adding up. At most one page waits ahead, so memory stays flat, and pages still
+ * reach the database one at a time, in order, so every committed cursor has all the devices
+ * before it.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+  let next = source.next();
+  for (;;) {
+    const result = await next;
+    if (result.done === true) return;
+    next = source.next();
+    // A failure of the page asked for ahead surfaces when its turn comes, not before.
+    next.catch(() => undefined);
+    yield result.value;
+  }
+}
+
+function newRunId(): string {
+  return randomBytes(9).toString('base64url');
+}

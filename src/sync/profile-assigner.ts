@@ -1,0 +1,131 @@
+/**
+ * The assigner half of a run: makes Apple hold the token's enrollment profile as stored now,
+ * and assigns it to every device waiting for it.
+ */
+import { DepBadRequestError, type AssignStatus } from '../apple/dep/index.js';
+import { isoNow } from '../domain/clock.js';
+import type { AssignOutcome } from '../store/repositories/device-writes.js';
+import type { SyncDepClient } from './dep.js';
+import { LeaseLostError, type HeldLease } from './lease.js';
+import type { SyncRunnerDeps } from './runner.js';
+
+/** Apple's maximum devices per assignment call. */
+const MAX_ASSIGN_BATCH = 1000;
+/** Devices marked as needing a redefined profile per transaction: short enough not to stall. */
+const REQUIRE_WINDOW = 1000;
+
+export interface DefinedProfile {
+  readonly uuid: string | null;
+  /** Apple refused the definition: the devices are synced all the same. */
+  readonly warning: string | null;
+}
+
+export class ProfileAssigner {
+  constructor(private readonly deps: SyncRunnerDeps) {}
+
+  /**
+   * Defines the profile when it never was or when anything in it (settings, name, enrollment
+   * URL) changed; then every current device needs it again. A profile Apple refuses does not
+   * stop the sync: the refusal is shown on the profile and the token.
+   */
+  async define(lease: HeldLease, client: SyncDepClient): Promise<DefinedProfile> {
+    const { repositories: repos, profiles, clock } = this.deps;
+    const token = await repos.abmTokens.findById(lease.tokenId);
+    if (token === undefined) throw new LeaseLostError(lease.tokenId);
+    const stored = await profiles.stored(token.id);
+    const { definition, hash } = profiles.definitionOf(token, stored);
+    if (stored.profileUuid !== null && stored.definedHash === hash) return { uuid: stored.profileUuid, warning: null };
+    lease.check();
+    let profileUuid: string;
+    try {
+      profileUuid = (await client.defineProfile(definition, { signal: lease.signal })).profileUuid;
+    } catch (error) {
+      if (!(error instanceof DepBadRequestError) || lease.signal.aborted) throw error;
+      await repos.enrollmentProfiles.recordError(token.id, error.message, isoNow(clock));
+      return {
+        uuid: stored.profileUuid,
+        warning: `Devices are synced, but Apple refused the enrollment profile: ${error.message}`,
+      };
+    }
+    // The devices first, a window per transaction, then the definition: a run cut short in
+    // between defines again next time and finds the devices already waiting.
+    let after: string | null = '';
+    while (after !== null) {
+      const from: string = after;
+      after = await this.deps.transactor.transaction(async (tx) => {
+        const now = isoNow(clock);
+        if (!(await tx.syncStates.renew(lease, now, lease.until()))) throw new LeaseLostError(lease.tokenId);
+        return (
+          await tx.deviceWrites.requireProfile(token.id, profileUuid, now, { after: from, limit: REQUIRE_WINDOW })
+        ).next;
+      });
+    }
+    await this.deps.transactor.transaction(async (tx) => {
+      const now = isoNow(clock);
+      if (!(await tx.syncStates.renew(lease, now, lease.until()))) throw new LeaseLostError(lease.tokenId);
+      await tx.enrollmentProfiles.recordDefined(token.id, { profileUuid, hash }, now);
+    });
+    return { uuid: profileUuid, warning: null };
+  }
+
+  /**
+   * Assigns the profile to every device waiting for it, 1000 per call. THROTTLED devices
+   * stay pending and the run ends; the token runs again once `retry_after_seconds` has
+   * passed (returned). FAILED / NOT_ACCESSIBLE are recorded per device and retried after
+   * the cool-down. Assigning is idempotent: a batch cut short by a crash is simply resent.
+   */
+  async assign(
+    lease: HeldLease,
+    client: SyncDepClient,
+    profileUuid: string,
+    progress: { assigned: number },
+  ): Promise<string | null> {
+    const { repositories: repos, clock, options } = this.deps;
+    for (;;) {
+      lease.check();
+      const serials = await repos.deviceWrites.pendingAssignment(lease.tokenId, isoNow(clock), MAX_ASSIGN_BATCH);
+      if (serials.length === 0) return null;
+      const result = await client.assignProfile(profileUuid, serials, { signal: lease.signal });
+      const outcomes: AssignOutcome[] = [];
+      let throttled = false;
+      for (const serialNumber of serials) {
+        const status: AssignStatus | undefined = result.devices[serialNumber];
+        if (status === 'THROTTLED') throttled = true;
+        else if (status === 'SUCCESS') outcomes.push({ serialNumber, status: 'assigned' });
+        else if (status === 'NOT_ACCESSIBLE')
+          outcomes.push({ serialNumber, status: 'not_accessible', error: assignError(status) });
+        // FAILED, an answer Orchard does not know, or none at all: wait out the cool-down.
+        else outcomes.push({ serialNumber, status: 'failed', error: assignError(status ?? null) });
+      }
+      await this.deps.transactor.transaction(async (tx) => {
+        const now = clock.now();
+        if (!(await tx.syncStates.renew(lease, now.toISOString(), lease.until()))) {
+          throw new LeaseLostError(lease.tokenId);
+        }
+        await tx.deviceWrites.recordAssignments(lease.tokenId, outcomes, {
+          profileUuid,
+          now: now.toISOString(),
+          retryAt: new Date(now.getTime() + options.assignRetryMs).toISOString(),
+        });
+      });
+      progress.assigned += outcomes.filter((o) => o.status === 'assigned').length;
+      if (throttled) {
+        const seconds = result.retryAfterSeconds ?? 60;
+        return new Date(clock.now().getTime() + seconds * 1000).toISOString();
+      }
+    }
+  }
+}
+
+function assignError(status: string | null): string {
+  switch (status) {
+    case 'NOT_ACCESSIBLE':
+      return 'Apple answered NOT_ACCESSIBLE: the device is not assigned to this MDM server (any more). Orchard tries again later.';
+    case 'FAILED':
+      return 'Apple answered FAILED for this device. Orchard tries again later; if it persists, check the device in Apple Business Manager.';
+    case null:
+      return 'Apple did not answer for this device. Orchard tries again later.';
+    default:
+      return `Apple answered ${status.replace(/[^A-Z_]/g, '').slice(0, 40)} for this device. Orchard tries again later.`;
+  }
+}
