@@ -51,6 +51,7 @@ interface Case {
 }
 
 const d = appleDevice;
+const BIG = Array.from({ length: 700 }, (_, i) => `BIG${String(i).padStart(4, '0')}`);
 const failedUntil = (serials: string[], retryAt: string) => async (repos: Repositories) =>
   repos.deviceWrites.recordAssignments(
     'A',
@@ -71,6 +72,17 @@ const CASES: readonly Case[] = [
       ],
     },
     expect: { L1: { color: 'late', opDate: at(5) }, L2: { color: 'second' } },
+  },
+  {
+    name: 'a page longer than one statement takes (SQLite writes a few hundred rows each): the same rules',
+    page: {
+      token: 'A',
+      devices: [
+        ...BIG.map((serial) => d(serial, { opType: 'modified', opDate: at(2), color: 'first' })),
+        ...BIG.map((serial) => d(serial, { opType: 'modified', opDate: at(2), color: 'second' })),
+      ],
+    },
+    expect: Object.fromEntries(BIG.map((serial) => [serial, { color: 'second', abmTokenId: 'A' }])),
   },
   {
     name: 'an older deletion repeated after a newer change in the same page loses',

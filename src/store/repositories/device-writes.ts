@@ -22,6 +22,7 @@
  * A page is written by two statements (upsert, removal) reading the whole page as one JSON
  * parameter: one statement text per engine, prepared once, whatever the page size.
  */
+import { setImmediate } from 'node:timers/promises';
 import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Device } from '../../apple/dep/index.js';
 import type { Database, EnrollmentState, ProfileAssignStatus } from '../schema.js';
@@ -87,8 +88,9 @@ export const enrollmentStateFromMdm = sql<EnrollmentState>`case devices.mdm_enro
 /** A pending assignment is moot once the device has left its token; a past outcome is kept. */
 const dropPending = sql<ProfileAssignStatus | null>`case when devices.profile_assign_status = 'pending' then null else devices.profile_assign_status end`;
 
-/** Apple's Device fields in the order each page row carries them (see `pageRows`). */
+/** The fields each page row carries, in order: its place in the page, then Apple's Device. */
 const PAGE_COLUMNS = [
+  'ord',
   'serial_number',
   'model',
   'description',
@@ -106,9 +108,10 @@ const PAGE_COLUMNS = [
   'op_date',
 ] as const;
 
-function pageRows(devices: readonly Device[]): string {
+function pageRows(entries: ReadonlyArray<{ device: Device; ord: number }>): string {
   return JSON.stringify(
-    devices.map((d) => [
+    entries.map(({ device: d, ord }) => [
+      ord,
       d.serialNumber,
       d.model,
       d.description,
@@ -130,6 +133,41 @@ function pageRows(devices: readonly Device[]): string {
 
 const IN_LIST_CHUNK = 1000;
 
+/**
+ * SQLite writes on the event loop's thread: a page is written a few hundred serials per
+ * statement, with the loop let go between them, so no request waits behind a whole page.
+ * PostgreSQL works in its own process and takes the page in one statement per kind.
+ */
+const SQLITE_ROWS_PER_STATEMENT = 250;
+
+/**
+ * The page sorted by serial (Apple's order kept within a serial) and cut into pieces that
+ * never split one serial's entries, so "latest per serial" holds within each piece.
+ */
+function pieces(devices: readonly Device[], size: number): Array<Array<{ device: Device; ord: number }>> {
+  const entries = devices
+    .map((device, ord) => ({ device, ord }))
+    .sort((a, b) =>
+      a.device.serialNumber < b.device.serialNumber
+        ? -1
+        : a.device.serialNumber > b.device.serialNumber
+          ? 1
+          : a.ord - b.ord,
+    );
+  const out: Array<Array<{ device: Device; ord: number }>> = [];
+  let piece: Array<{ device: Device; ord: number }> = [];
+  for (const entry of entries) {
+    const last = piece.at(-1);
+    if (piece.length >= size && last !== undefined && last.device.serialNumber !== entry.device.serialNumber) {
+      out.push(piece);
+      piece = [];
+    }
+    piece.push(entry);
+  }
+  if (piece.length > 0) out.push(piece);
+  return out;
+}
+
 export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
   private readonly postgres: boolean;
 
@@ -144,25 +182,43 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
   private latest(page: string): RawBuilder<unknown> {
     const fields = PAGE_COLUMNS.map((column, i) => `${this.postgres ? 'e' : 'value'} ->> ${i} as ${column}`).join(', ');
     const incoming = this.postgres
-      ? sql`select ${sql.raw(fields)}, ord from jsonb_array_elements(cast(${page} as jsonb)) with ordinality as t(e, ord)`
-      : sql`select ${sql.raw(fields)}, key as ord from json_each(${page})`;
+      ? sql`select ${sql.raw(fields)} from jsonb_array_elements(cast(${page} as jsonb)) as t(e)`
+      : sql`select ${sql.raw(fields)} from json_each(${page})`;
     return sql`incoming as (${incoming}),
       latest as (
         select incoming.*, row_number() over (
-          partition by serial_number order by coalesce(op_date, '') desc, ord desc) as recency
+          partition by serial_number order by coalesce(op_date, '') desc, cast(ord as integer) desc) as recency
         from incoming)`;
   }
 
   async applyPage(target: PageTarget, devices: readonly Device[]): Promise<PageWritten> {
-    if (devices.length === 0) return { stored: 0, removed: 0 };
-    const page = pageRows(devices);
+    let stored = 0;
+    let removed = 0;
+    const all = this.postgres
+      ? [devices.map((device, ord) => ({ device, ord }))]
+      : pieces(devices, SQLITE_ROWS_PER_STATEMENT);
+    for (const [i, piece] of all.entries()) {
+      if (i > 0) await setImmediate();
+      const written = await this.applyPiece(target, piece);
+      stored += written.stored;
+      removed += written.removed;
+    }
+    return { stored, removed };
+  }
+
+  private async applyPiece(
+    target: PageTarget,
+    entries: ReadonlyArray<{ device: Device; ord: number }>,
+  ): Promise<PageWritten> {
+    if (entries.length === 0) return { stored: 0, removed: 0 };
+    const page = pageRows(entries);
     const text = (value: string | null) => sql`cast(${value} as text)`;
     const now = text(target.now);
     const token = text(target.tokenId);
     const profile = text(target.profileUuid);
     let stored = 0;
     let removed = 0;
-    if (devices.some((d) => d.opType !== 'deleted')) {
+    if (entries.some((e) => e.device.opType !== 'deleted')) {
       const result = await sql`
         with ${this.latest(page)}
         insert into devices (
@@ -221,7 +277,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       `.execute(this.db);
       stored = Number(result.numAffectedRows ?? 0);
     }
-    if (devices.some((d) => d.opType === 'deleted')) {
+    if (entries.some((e) => e.device.opType === 'deleted')) {
       const result = await sql`
         with ${this.latest(page)}
         update devices set
