@@ -94,20 +94,24 @@ try {
     });
     const maxEventLoopDelayMs = await watch.stop();
     return {
+      window: { from: result.start.getTime(), to: result.finish.getTime() },
       requestsPerSecond: round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       maxMs: result.latency.max,
       requests: result.requests.total,
       non2xx: result.non2xx,
+      // Connection errors, of which timeouts (autocannon gives up on a request after 10 s).
       errors: result.errors,
+      timeouts: result.timeouts,
       maxEventLoopDelayMs,
     };
   };
 
   /**
    * Keeps a full sync of a fresh token going until stopped; stop() waits for the one running
-   * and says how many seconds of [from, to] had a sync going, and how long each took.
+   * and says how many seconds of the load window (autocannon's start and finish, epoch ms)
+   * had a sync going, and how long each sync took.
    */
   const keepSyncing = () => {
     const syncs: Array<{ tokenId: string; start: number; end: number }> = [];
@@ -119,18 +123,19 @@ try {
           log('no fresh token left to sync: the rest of the run is without a sync');
           return;
         }
-        const start = performance.now();
+        const start = Date.now();
         await requestSync(server.url, apiKey, tokenId);
         await waitSynced(db.kysely, tokenId);
-        syncs.push({ tokenId, start, end: performance.now() });
+        syncs.push({ tokenId, start, end: Date.now() });
       }
     })();
     return {
-      async stop(from: number, to: number) {
+      async stop({ from, to }: { from: number; to: number }) {
         stopping = true;
         await running;
         const overlap = syncs.reduce((sum, s) => sum + Math.max(0, Math.min(s.end, to) - Math.max(s.start, from)), 0);
         return {
+          seconds: round((to - from) / 1000, 1),
           secondsWithSync: round(overlap / 1000, 1),
           syncSeconds: syncs.map((s) => round((s.end - s.start) / 1000, 1)),
         };
@@ -140,7 +145,7 @@ try {
 
   try {
     const loadBefore = loadAverage();
-    let t = performance.now();
+    const t = performance.now();
     await requestSync(server.url, apiKey, baseToken);
     await waitSynced(db.kysely, baseToken);
     const baseSyncSeconds = round((performance.now() - t) / 1000, 1);
@@ -151,16 +156,20 @@ try {
 
     const idle: Record<string, unknown> = {};
     for (const [name, path] of Object.entries(targets)) {
-      idle[name] = { ...(await load(path, loadSeconds)), devicesStored: await storedDevices() };
+      const { window, ...result } = await load(path, loadSeconds);
+      idle[name] = {
+        ...result,
+        seconds: round((window.to - window.from) / 1000, 1),
+        devicesStored: await storedDevices(),
+      };
       log(`idle ${name}: ${JSON.stringify(idle[name])}`);
     }
 
     const duringSync: Record<string, unknown> = {};
     for (const [name, path] of Object.entries(targets)) {
       const sync = keepSyncing();
-      t = performance.now();
-      const result = await load(path, loadSeconds);
-      const overlap = await sync.stop(t, performance.now());
+      const { window, ...result } = await load(path, loadSeconds);
+      const overlap = await sync.stop(window);
       duringSync[name] = { ...result, ...overlap, devicesStoredAfter: await storedDevices() };
       log(`during sync ${name}: ${JSON.stringify(duringSync[name])}`);
     }
