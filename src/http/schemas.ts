@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/paging.js';
 
 export const ProblemSchema = Type.Object(
@@ -17,6 +17,32 @@ const problemRef = Type.Ref('Problem');
 /** The error responses every authenticated route can give, for the OpenAPI document. */
 export function errors(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries([401, ...statuses].map((s) => [s, problemRef]));
+}
+
+// Response schemas say "this or null" and "one of these strings" with `type: [t, 'null']` and
+// `enum`, not with TypeBox's anyOf unions: fast-json-stringify serializes an anyOf by running
+// Ajv against each branch for every value, which for a page of 50 devices with 25 nullable
+// fields each was most of the response's serialization time.
+
+/** One of `values`, as a string `enum`. */
+export function stringEnum<const V extends readonly [string, ...string[]]>(
+  values: V,
+  options: { description?: string } = {},
+): TUnsafe<V[number]> {
+  return Type.Unsafe<V[number]>({ ...options, type: 'string', enum: [...values] });
+}
+
+/** The schema's values or null. For schemas of one `type` (strings, integers, string enums). */
+export function nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  // Object.entries leaves TypeBox's symbol keys behind: the result is plain JSON Schema.
+  const plain: Record<string, unknown> = Object.fromEntries(Object.entries(schema));
+  const { type, enum: values } = plain;
+  if (typeof type !== 'string') throw new Error(`nullable() takes a schema of one type, not ${JSON.stringify(plain)}`);
+  return Type.Unsafe<Static<T> | null>({
+    ...plain,
+    type: [type, 'null'],
+    ...(Array.isArray(values) ? { enum: [...values, null] } : {}),
+  });
 }
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -13,14 +13,17 @@ import { CURRENT_STATES } from '../../store/repositories/devices.js';
 import { requirePrincipal } from '../auth.js';
 import { multipartLimits, readMultipartFile } from '../multipart.js';
 import { errorHandler } from '../problem.js';
-import { IdParams, errors } from '../schemas.js';
+import { IdParams, errors, nullable, stringEnum } from '../schemas.js';
 
-const StatusSchema = Type.Union(
-  ['awaiting_token', 'active', 'expiring_soon', 'expired', 'terms_not_accepted', 'rejected', 'unreachable'].map((s) =>
-    Type.Literal(s),
-  ),
-);
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const StatusSchema = stringEnum([
+  'awaiting_token',
+  'active',
+  'expiring_soon',
+  'expired',
+  'terms_not_accepted',
+  'rejected',
+  'unreachable',
+]);
 
 export const AbmTokenSchema = Type.Object(
   {
@@ -44,13 +47,10 @@ export const AbmTokenSchema = Type.Object(
     }),
     sync: Type.Object(
       {
-        state: Type.Union(
-          SYNC_STATES.map((s) => Type.Literal(s)),
-          {
-            description:
-              'waiting_for_lease: an Orchard process that stopped still holds the sync; it starts once the lease runs out (leaseExpiresAt)',
-          },
-        ),
+        state: stringEnum(SYNC_STATES, {
+          description:
+            'waiting_for_lease: an Orchard process that stopped still holds the sync; it starts once the lease runs out (leaseExpiresAt)',
+        }),
         pages: Type.Integer(),
         devices: Type.Integer(),
         startedAt: nullable(Type.String({ format: 'date-time' })),

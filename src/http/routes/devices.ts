@@ -5,16 +5,10 @@ import { DEFAULT_PAGE_SIZE } from '../../store/paging.js';
 import { ENROLLMENT_EVENT_KINDS } from '../../store/repositories/enrollment-events.js';
 import { COMMAND_STATUSES, ENROLLMENT_STATES } from '../../store/schema.js';
 import { requirePrincipal } from '../auth.js';
-import { PageQuery, errors, pageOf } from '../schemas.js';
+import { PageQuery, errors, nullable, pageOf, stringEnum } from '../schemas.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const EnrollmentState = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
-const ProfileStatus = Type.Union([
-  Type.Literal('empty'),
-  Type.Literal('assigned'),
-  Type.Literal('pushed'),
-  Type.Literal('removed'),
-]);
+const EnrollmentState = stringEnum(ENROLLMENT_STATES);
+const ProfileStatus = stringEnum(['empty', 'assigned', 'pushed', 'removed']);
 
 export const DeviceSchema = Type.Object(
   {
@@ -34,12 +28,9 @@ export const DeviceSchema = Type.Object(
     profileStatus: nullable(ProfileStatus),
     profileUuid: nullable(Type.String()),
     profileAssignStatus: nullable(
-      Type.Union(
-        ['pending', 'assigned', 'failed', 'not_accessible'].map((s) => Type.Literal(s)),
-        {
-          description: 'Orchard’s own attempt to assign the token’s profile',
-        },
-      ),
+      stringEnum(['pending', 'assigned', 'failed', 'not_accessible'], {
+        description: 'Orchard’s own attempt to assign the token’s profile',
+      }),
     ),
     profileAssignError: nullable(Type.String()),
     assignedAt: nullable(
@@ -154,7 +145,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ devices: DeviceService }>
               Type.Object({
                 commandUuid: Type.String(),
                 requestType: Type.String({ description: 'e.g. DeviceInformation, DeviceConfigured' }),
-                status: Type.Union(COMMAND_STATUSES.map((s) => Type.Literal(s))),
+                status: stringEnum(COMMAND_STATUSES),
                 queuedBy: Type.String({ description: '"orchard" for what Orchard queued itself' }),
                 queuedAt: Type.String({ format: 'date-time' }),
                 sentAt: nullable(Type.String({ format: 'date-time' })),
@@ -193,8 +184,8 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ devices: DeviceService }>
             items: Type.Array(
               Type.Object({
                 id: Type.String(),
-                kind: Type.Union(ENROLLMENT_EVENT_KINDS.map((k) => Type.Literal(k))),
-                outcome: Type.Union([Type.Literal('ok'), Type.Literal('refused')]),
+                kind: stringEnum(ENROLLMENT_EVENT_KINDS),
+                outcome: stringEnum(['ok', 'refused']),
                 detail: nullable(Type.String()),
                 createdAt: Type.String({ format: 'date-time' }),
               }),
