@@ -40,16 +40,18 @@ const targets = { devices: '/api/v1/devices?limit=50', tokens: '/api/v1/abm-toke
 const log = (line: string) => process.stderr.write(`[api-load ${engine}] ${line}\n`);
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
-/** Waits for the token's sync to end; a sync that failed stops the bench. */
-async function waitSynced(db: Kysely<Database>, tokenId: string): Promise<void> {
+/** Waits for a fresh token's first sync to end: null when it succeeded, else the error it recorded. */
+async function waitSynced(db: Kysely<Database>, tokenId: string): Promise<string | null> {
   for (;;) {
     const row = await db
       .selectFrom('abm_tokens')
-      .select(['last_sync_at', 'last_sync_error'])
+      .innerJoin('sync_states', 'sync_states.token_id', 'abm_tokens.id')
+      .select(['last_sync_at', 'last_sync_error', 'lease_owner'])
       .where('id', '=', tokenId)
       .executeTakeFirst();
-    if (row?.last_sync_error != null) throw new Error(`sync of ${tokenId} failed: ${row.last_sync_error}`);
-    if (row?.last_sync_at != null) return;
+    // Ended: recorded, and the lease given back (the run's last write, with its next run).
+    if (row?.lease_owner === null && row.last_sync_error !== null) return row.last_sync_error;
+    if (row?.lease_owner === null && row.last_sync_at !== null) return null;
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -114,7 +116,7 @@ try {
    * had a sync going, and how long each sync took.
    */
   const keepSyncing = () => {
-    const syncs: Array<{ tokenId: string; start: number; end: number }> = [];
+    const syncs: Array<{ tokenId: string; start: number; end: number; error: string | null }> = [];
     let stopping = false;
     const running = (async () => {
       while (!stopping) {
@@ -125,10 +127,13 @@ try {
         }
         const start = Date.now();
         await requestSync(server.url, apiKey, tokenId);
-        await waitSynced(db.kysely, tokenId);
-        syncs.push({ tokenId, start, end: Date.now() });
+        const error = await waitSynced(db.kysely, tokenId);
+        // A failed sync is a result; held again, so its retry cannot overlap the next one.
+        if (error !== null) await holdSyncs(db.kysely, [tokenId], { again: true });
+        syncs.push({ tokenId, start, end: Date.now(), error });
       }
     })();
+    running.catch(() => undefined); // surfaces in stop()
     return {
       async stop({ from, to }: { from: number; to: number }) {
         stopping = true;
@@ -138,6 +143,7 @@ try {
           seconds: round((to - from) / 1000, 1),
           secondsWithSync: round(overlap / 1000, 1),
           syncSeconds: syncs.map((s) => round((s.end - s.start) / 1000, 1)),
+          syncErrors: syncs.flatMap((s) => (s.error === null ? [] : [s.error])),
         };
       },
     };
@@ -147,7 +153,8 @@ try {
     const loadBefore = loadAverage();
     const t = performance.now();
     await requestSync(server.url, apiKey, baseToken);
-    await waitSynced(db.kysely, baseToken);
+    const baseError = await waitSynced(db.kysely, baseToken);
+    if (baseError !== null) throw new Error(`the first sync failed: ${baseError}`);
     const baseSyncSeconds = round((performance.now() - t) / 1000, 1);
     log(`base token synced in ${baseSyncSeconds} s`);
 

@@ -227,19 +227,34 @@ export function credentialsFile(servers: readonly BenchServer[]): string {
   return file;
 }
 
+const HELD_UNTIL = '2999-01-01T00:00:00.000Z';
+
 /**
  * Keeps the scheduler off these tokens (due in the year 2999) until the bench starts their
- * sync: a server then starts idle, so its CPU and memory can be read before the sync.
+ * sync: a server then starts idle, so its CPU and memory can be read before the sync. `again`
+ * holds tokens that already have a sync state (after a failed run, before its retry).
  */
-export async function holdSyncs(db: Kysely<Database>, tokenIds: readonly string[]): Promise<void> {
+export async function holdSyncs(
+  db: Kysely<Database>,
+  tokenIds: readonly string[],
+  { again = false }: { again?: boolean } = {},
+): Promise<void> {
   const now = new Date().toISOString();
+  if (again) {
+    await db
+      .updateTable('sync_states')
+      .set({ next_run_at: HELD_UNTIL, updated_at: now })
+      .where('token_id', 'in', [...tokenIds])
+      .execute();
+    return;
+  }
   for (const tokenId of tokenIds) {
     await db
       .insertInto('sync_states')
       .values({
         token_id: tokenId,
         phase: 'fetch',
-        next_run_at: '2999-01-01T00:00:00.000Z',
+        next_run_at: HELD_UNTIL,
         created_at: now,
         updated_at: now,
       })
