@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Orchard } from '../app/orchard.js';
 import { registerAuth } from './auth.js';
-import { childLoggerFactory, redactPaths } from './logging.js';
+import { childLoggerFactory, redactPaths, registerRequestLog } from './logging.js';
 import { metricsAccess, registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
@@ -58,6 +58,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     childLoggerFactory,
+    // registerRequestLog writes one line per request instead of Fastify's two.
+    disableRequestLogging: true,
     // A client that sends its request slowly or stops halfway, or idles on a kept-alive
     // connection, loses the connection instead of holding it (and a socket) for good.
     requestTimeout: config.http.requestMs,
@@ -72,6 +74,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
 
   // First, so that every response below, errors and 404s included, carries the headers.
   await registerSecurityHeaders(app, { https: config.publicUrl.protocol === 'https:' });
+  registerRequestLog(app);
   app.setErrorHandler(errorHandler);
   registerBodyIdleTimeout(app, config.http.bodyIdleMs);
   app.setValidatorCompiler(validatorCompiler());
