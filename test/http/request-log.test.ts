@@ -24,16 +24,9 @@ test('each request is logged once, on its answer, with method, URL, status and t
   assert.equal(requests.length, 2, 'one line per request');
   assert.equal(lines.length, 2, 'and no other line about them');
   const [ok, missing] = requests;
-  assert.deepEqual(
-    ok?.['req'] && {
-      method: (ok['req'] as Record<string, unknown>)['method'],
-      url: (ok['req'] as Record<string, unknown>)['url'],
-    },
-    {
-      method: 'GET',
-      url: '/things?limit=2',
-    },
-  );
+  const req = ok?.['req'] as Record<string, unknown> | undefined;
+  assert.equal(req?.['method'], 'GET');
+  assert.equal(req?.['url'], '/things?limit=2');
   assert.deepEqual(ok?.['res'], { statusCode: 200 });
   assert.equal(typeof ok?.['responseTime'], 'number');
   assert.equal(typeof ok?.['reqId'], 'string');
