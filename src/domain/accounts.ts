@@ -15,6 +15,8 @@ export type { ApiKey, User };
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** Sliding expiry is written at most this often, not on every request. */
 const SESSION_EXTEND_AFTER_MS = 5 * 60 * 1000;
+/** last_used_at is for "is this key still in use?": a minute's precision is plenty. */
+const API_KEY_TOUCH_AFTER_MS = 60_000;
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -119,6 +121,14 @@ export interface CreatedApiKey {
 }
 
 export class AccountService {
+  /**
+   * When this process last wrote each key's last_used_at. Requests running at once all read
+   * the same stale value from the database; without this, each of them would write it.
+   * Only writes are skipped by it: every request still reads the key, so a revoked key is
+   * refused at once, by every process.
+   */
+  private readonly apiKeyTouchedAt = new Map<string, number>();
+
   constructor(
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
@@ -229,14 +239,21 @@ export class AccountService {
   async authenticateApiKey(key: string): Promise<Principal | undefined> {
     const apiKey = await this.apiKeys.findActiveByHash(hashOpaqueToken(key));
     if (apiKey === undefined) return undefined;
-    const now = this.clock.now();
-    // last_used_at is for "is this key still in use?", a minute's precision is plenty.
-    if (apiKey.lastUsedAt === null || now.getTime() - Date.parse(apiKey.lastUsedAt) > 60_000) {
-      await this.apiKeys.touch(apiKey.id, now.toISOString());
-    }
+    await this.recordApiKeyUse(apiKey);
     if (apiKey.userId === null) return { role: 'admin', userId: null, via: 'api_key' };
     const user = await this.users.findById(apiKey.userId);
     return user === undefined ? undefined : principalOf(user, 'api_key');
+  }
+
+  /** Writes the key's last_used_at if neither the database nor this process has it from the last minute. */
+  private async recordApiKeyUse(apiKey: ApiKey): Promise<void> {
+    const now = this.clock.now().getTime();
+    const stored = apiKey.lastUsedAt === null ? -Infinity : Date.parse(apiKey.lastUsedAt);
+    const written = this.apiKeyTouchedAt.get(apiKey.id) ?? -Infinity;
+    if (now - Math.max(stored, written) <= API_KEY_TOUCH_AFTER_MS) return;
+    // Noted before the write, so the requests arriving while it runs do not start their own.
+    this.apiKeyTouchedAt.set(apiKey.id, now);
+    await this.apiKeys.touch(apiKey.id, new Date(now).toISOString());
   }
 
   async createApiKey(input: { name: string; userEmail?: string }): Promise<CreatedApiKey> {

@@ -142,6 +142,32 @@ for (const { engine, skip } of await engines()) {
       assert.equal((await login(email, 'the right password', '10.2.0.1')).statusCode, 200);
     });
 
+    test('an API key records its use at most once a minute and is refused from the request after its revocation', async () => {
+      const { key, apiKey } = await t.orchard.accounts.createApiKey({ name: 'revoke me' });
+      const get = () =>
+        t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: `Bearer ${key}` } });
+      const lastUsedAt = async () =>
+        (await t.orchard.accounts.listApiKeys()).find((k) => k.id === apiKey.id)?.lastUsedAt;
+      const first = await Promise.all([get(), get(), get()]);
+      assert.deepEqual(
+        first.map((r) => r.statusCode),
+        [200, 200, 200],
+      );
+      const firstUse = clock.now().toISOString();
+      assert.equal(await lastUsedAt(), firstUse);
+      clock.advance(30_000);
+      assert.equal((await get()).statusCode, 200);
+      assert.equal(await lastUsedAt(), firstUse, 'not written again within the minute');
+      clock.advance(31_000);
+      assert.equal((await get()).statusCode, 200);
+      assert.equal(await lastUsedAt(), clock.now().toISOString());
+
+      await t.orchard.accounts.revokeApiKey(apiKey.id);
+      const refused = await get();
+      assert.equal(refused.statusCode, 401);
+      assert.equal(refused.json().code, 'INVALID_API_KEY');
+    });
+
     test('no password, API key, secret or master key is stored in clear text in the database', async () => {
       const created = await t.orchard.accounts.createApiKey({ name: 'scan me' });
       const secret = await t.orchard.secrets.put('test-secret', 'PRIVATE-KEY-MATERIAL-123456');
