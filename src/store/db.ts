@@ -4,6 +4,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type KyselyConfig,
   type SqliteDatabase as KyselySqliteDatabase,
   sql,
   type MigrationResult,
@@ -36,11 +37,13 @@ export interface OpenOptions {
    * table may rightly take minutes, and a second instance waits on the migration lock.
    */
   readonly unboundedStatements?: boolean;
+  /** Sees every statement run, with its parameters (tests explain the queries Orchard makes). */
+  readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 export function openDb(config: DatabaseConfig, options: OpenOptions = {}): Db {
   const kysely =
-    config.engine === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.timeouts, options);
+    config.engine === 'sqlite' ? openSqlite(config.file, options) : openPostgres(config.url, config.timeouts, options);
   return {
     kysely,
     engine: config.engine,
@@ -48,7 +51,7 @@ export function openDb(config: DatabaseConfig, options: OpenOptions = {}): Db {
   };
 }
 
-function openSqlite(file: string): Kysely<Database> {
+function openSqlite(file: string, options: OpenOptions): Kysely<Database> {
   // The file holds sealed secrets, password hashes and sessions: nobody else's business.
   if (file !== ':memory:') preparePrivateSqliteFile(file);
   const database = openSqliteDatabase(file);
@@ -61,7 +64,16 @@ function openSqlite(file: string): Kysely<Database> {
   // Deleted rows are overwritten, not just unlinked: a deleted token's sealed keys should not
   // linger in free pages of the file.
   database.pragma('secure_delete = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    ...queryLog(options),
+  });
+}
+
+function queryLog(options: OpenOptions): Pick<KyselyConfig, 'log'> {
+  const onQuery = options.onQuery;
+  if (onQuery === undefined) return {};
+  return { log: (event) => onQuery(event.query.sql, event.query.parameters) };
 }
 
 /** Distinct statement texts kept prepared; Orchard's queries come in a few hundred shapes. */
@@ -132,7 +144,7 @@ function openPostgres(url: string, timeouts: PostgresTimeouts, options: OpenOpti
   // An idle client losing its connection (server restart, failover) emits 'error' on the
   // pool; unhandled, that would crash the process instead of failing the next query.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }), ...queryLog(options) });
 }
 
 /**

@@ -357,8 +357,11 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       .selectFrom('devices')
       .select('serial_number')
       .where('abm_token_id', '=', tokenId)
-      // Spelled as the partial index's predicate, so both engines use it.
+      // Spelled as the partial index's predicate, so both engines may use it, and with the
+      // statuses listed, so it is the better index: without statistics SQLite otherwise reads
+      // every device of the token through (token, serial) to find the few waiting.
       .where('profile_assign_status', '<>', 'assigned')
+      .where('profile_assign_status', 'in', ['pending', 'failed', 'not_accessible'])
       .where('removed_at', 'is', null)
       .where((eb) =>
         eb.or([
