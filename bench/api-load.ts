@@ -103,6 +103,9 @@ try {
       maxMs: result.latency.max,
       requests: result.requests.total,
       non2xx: result.non2xx,
+      statusCodes: Object.fromEntries(
+        Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]),
+      ),
       // Connection errors, of which timeouts (autocannon gives up on a request after 10 s).
       errors: result.errors,
       timeouts: result.timeouts,
