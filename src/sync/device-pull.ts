@@ -29,16 +29,22 @@ export class DevicePuller {
   constructor(private readonly deps: SyncRunnerDeps) {}
 
   /**
-   * Devices from Apple until nothing more follows. A fetch without a cursor, paged while
-   * `more_to_follow`; then incremental sync from the cursor. EXHAUSTED_CURSOR on a fetch
+   * Devices from Apple until nothing more follows: a fetch without a cursor, paged while
+   * `more_to_follow`, or — when the last run completed one — incremental sync from its cursor. EXHAUSTED_CURSOR on a fetch
    * means "sync from here"; an expired or refused cursor means "fetch everything again" —
    * once per run, so a cursor Apple keeps refusing cannot loop. A cursor Apple echoes with
    * `more_to_follow` forever stops the run (DEP_CURSOR_STUCK) with the pages so far kept.
    */
-  async pull(lease: HeldLease, client: SyncDepClient, progress: PullProgress): Promise<void> {
+  async pull(
+    lease: HeldLease,
+    client: SyncDepClient,
+    progress: PullProgress,
+    /** Takes each stored page's devices now waiting for the profile (backpressure: awaited). */
+    onWaiting: (serials: readonly string[]) => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const { repositories: repos, options } = this.deps;
     const state = await repos.syncStates.find(lease.tokenId);
-    // Only this run's assigner redefines the profile, and it runs after the pull.
+    // Defined (or not) before the pull, by this run's assigner: fixed while it runs.
     const profileUuid = (await repos.enrollmentProfiles.find(lease.tokenId))?.profileUuid ?? null;
     let position: Position =
       state === undefined || (state.phase === 'sync' && state.cursor === null)
@@ -46,9 +52,10 @@ export class DevicePuller {
         : { phase: state.phase, cursor: state.cursor, fetchRun: state.fetchRun };
     const call = { limit: options.pageSize, signal: lease.signal };
     const commit = async (devices: readonly Device[], next: Position, reconcileRun: string | null) => {
-      await this.commitPage(lease, devices, next, { profileUuid, reconcileRun });
+      const waiting = await this.commitPage(lease, devices, next, { profileUuid, reconcileRun });
       progress.pages += 1;
       progress.devices += devices.length;
+      await onWaiting(waiting);
     };
     let refetched = false;
     for (;;) {
@@ -63,6 +70,12 @@ export class DevicePuller {
             position = { phase: done ? 'sync' : 'fetch', cursor: page.cursor, fetchRun };
             await commit(page.devices, position, done ? fetchRun : null);
           }
+          // A completed fetch is the present. What changed since — the assignments this very
+          // run makes, above all — is read by the next run's sync from the cursor just saved,
+          // instead of being read back at once page by page. After a refetch forced by a
+          // refused cursor, the new cursor is tried at once, so a cursor Apple keeps refusing
+          // fails the run instead of refetching everything on every run.
+          if (position.phase === 'sync' && !refetched) return;
         }
         // A full fetch always ends on a cursor (fetchAllDevices refuses an answer without one).
         if (position.cursor === null) throw new Error('no cursor after a full fetch');
@@ -96,9 +109,9 @@ export class DevicePuller {
     devices: readonly Device[],
     position: Position,
     page: { profileUuid: string | null; reconcileRun: string | null },
-  ): Promise<void> {
+  ): Promise<readonly string[]> {
     lease.check();
-    await this.deps.transactor.transaction(async (repos) => {
+    return this.deps.transactor.transaction(async (repos) => {
       const now = isoNow(this.deps.clock);
       // First statement: fences (and on PostgreSQL locks) the token's sync row, so a token
       // being moved or deleted at this moment is seen either wholly before or wholly after.
@@ -110,7 +123,7 @@ export class DevicePuller {
       );
       const token = ours ? await repos.abmTokens.findById(lease.tokenId) : undefined;
       if (token === undefined) throw new LeaseLostError(lease.tokenId);
-      await repos.deviceWrites.applyPage(
+      const written = await repos.deviceWrites.applyPage(
         {
           tokenId: token.id,
           customerId: token.customerId,
@@ -124,6 +137,7 @@ export class DevicePuller {
       // The end of a full fetch: whatever of this token's it did not return has left ABM
       // (a refetch after an expired cursor never saw those `deleted` events).
       if (page.reconcileRun !== null) await repos.deviceWrites.markUnseenRemoved(token.id, page.reconcileRun, now);
+      return written.waiting;
     });
   }
 

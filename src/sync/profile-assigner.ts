@@ -80,40 +80,100 @@ export class ProfileAssigner {
     profileUuid: string,
     progress: { assigned: number },
   ): Promise<string | null> {
-    const { repositories: repos, clock, options } = this.deps;
+    const { repositories: repos, clock } = this.deps;
     for (;;) {
       lease.check();
       const serials = await repos.deviceWrites.pendingAssignment(lease.tokenId, isoNow(clock), MAX_ASSIGN_BATCH);
       if (serials.length === 0) return null;
-      const result = await client.assignProfile(profileUuid, serials, { signal: lease.signal });
-      const outcomes: AssignOutcome[] = [];
-      let throttled = false;
-      for (const serialNumber of serials) {
-        const status: AssignStatus | undefined = result.devices[serialNumber];
-        if (status === 'THROTTLED') throttled = true;
-        else if (status === 'SUCCESS') outcomes.push({ serialNumber, status: 'assigned' });
-        else if (status === 'NOT_ACCESSIBLE')
-          outcomes.push({ serialNumber, status: 'not_accessible', error: assignError(status) });
-        // FAILED, an answer Orchard does not know, or none at all: wait out the cool-down.
-        else outcomes.push({ serialNumber, status: 'failed', error: assignError(status ?? null) });
-      }
-      await this.deps.transactor.transaction(async (tx) => {
-        const now = clock.now();
-        if (!(await tx.syncStates.renew(lease, now.toISOString(), lease.until()))) {
-          throw new LeaseLostError(lease.tokenId);
-        }
-        await tx.deviceWrites.recordAssignments(lease.tokenId, outcomes, {
-          profileUuid,
-          now: now.toISOString(),
-          retryAt: new Date(now.getTime() + options.assignRetryMs).toISOString(),
-        });
-      });
-      progress.assigned += outcomes.filter((o) => o.status === 'assigned').length;
-      if (throttled) {
-        const seconds = result.retryAfterSeconds ?? 60;
-        return new Date(clock.now().getTime() + seconds * 1000).toISOString();
-      }
+      const throttledUntil = await this.assignBatch(lease, client, profileUuid, serials, progress);
+      if (throttledUntil !== null) return throttledUntil;
     }
+  }
+
+  /**
+   * Assignment while the devices are still being pulled: each stored page's waiting devices
+   * go to Apple while the next page is fetched and written, instead of all of them after.
+   */
+  stream(lease: HeldLease, client: SyncDepClient, profileUuid: string, progress: { assigned: number }) {
+    return new AssignmentStream((serials) => this.assignBatch(lease, client, profileUuid, serials, progress));
+  }
+
+  /** One call to Apple for at most 1000 devices, and its outcomes; returns when to retry if throttled. */
+  private async assignBatch(
+    lease: HeldLease,
+    client: SyncDepClient,
+    profileUuid: string,
+    serials: readonly string[],
+    progress: { assigned: number },
+  ): Promise<string | null> {
+    const { clock, options } = this.deps;
+    lease.check();
+    const result = await client.assignProfile(profileUuid, serials, { signal: lease.signal });
+    const outcomes: AssignOutcome[] = [];
+    let throttled = false;
+    for (const serialNumber of serials) {
+      const status: AssignStatus | undefined = result.devices[serialNumber];
+      if (status === 'THROTTLED') throttled = true;
+      else if (status === 'SUCCESS') outcomes.push({ serialNumber, status: 'assigned' });
+      else if (status === 'NOT_ACCESSIBLE')
+        outcomes.push({ serialNumber, status: 'not_accessible', error: assignError(status) });
+      // FAILED, an answer Orchard does not know, or none at all: wait out the cool-down.
+      else outcomes.push({ serialNumber, status: 'failed', error: assignError(status ?? null) });
+    }
+    await this.deps.transactor.transaction(async (tx) => {
+      const now = clock.now();
+      if (!(await tx.syncStates.renew(lease, now.toISOString(), lease.until()))) {
+        throw new LeaseLostError(lease.tokenId);
+      }
+      await tx.deviceWrites.recordAssignments(lease.tokenId, outcomes, {
+        profileUuid,
+        now: now.toISOString(),
+        retryAt: new Date(now.getTime() + options.assignRetryMs).toISOString(),
+      });
+    });
+    progress.assigned += outcomes.filter((o) => o.status === 'assigned').length;
+    if (!throttled) return null;
+    const seconds = result.retryAfterSeconds ?? 60;
+    return new Date(clock.now().getTime() + seconds * 1000).toISOString();
+  }
+}
+
+/**
+ * Batches handed over one at a time: a batch starts when the one before it has finished, so at
+ * most one assignment call is in flight and the puller waits when Apple is the slower side.
+ * After THROTTLED nothing more is sent; the devices stay waiting for the next run.
+ */
+export class AssignmentStream {
+  private inflight: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+  private throttledUntil: string | null = null;
+
+  constructor(private readonly send: (serials: readonly string[]) => Promise<string | null>) {}
+
+  readonly push = async (serials: readonly string[]): Promise<void> => {
+    await this.inflight;
+    if (this.failure !== null) throw this.failure.error;
+    if (serials.length === 0 || this.throttledUntil !== null) return;
+    this.inflight = this.send(serials).then(
+      (until) => {
+        this.throttledUntil = until;
+      },
+      (error: unknown) => {
+        this.failure = { error };
+      },
+    );
+  };
+
+  /** Waits for the batch in flight; throws what it threw; says until when Apple throttled. */
+  async drain(): Promise<string | null> {
+    await this.inflight;
+    if (this.failure !== null) throw this.failure.error;
+    return this.throttledUntil;
+  }
+
+  /** Waits for the batch in flight, whatever its outcome (before giving the lease back). */
+  settled(): Promise<void> {
+    return this.inflight;
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * One run of one token's device sync, split as nanodep splits it: the puller brings the
- * token's devices from Apple into storage (device-pull.ts), the assigner makes Apple hold the
- * token's enrollment profile and assigns it (profile-assigner.ts), and the token's own
- * bookkeeping — last sync, errors, Apple issues — goes through the token service.
+ * One run of one token's device sync, split as nanodep splits it: the assigner makes Apple
+ * hold the token's enrollment profile (profile-assigner.ts), the puller brings the token's
+ * devices from Apple into storage (device-pull.ts) while the assigner assigns the profile to
+ * each stored page's waiting devices, and the token's own bookkeeping — last sync, errors,
+ * Apple issues — goes through the token service.
  *
  * Pure orchestration over the DEP client and the repositories; the clock, the DEP client and
  * (through it) every sleep are injected.
@@ -83,10 +84,21 @@ export class SyncRunner {
         depBaseUrl: token.depBaseUrl,
         credentials: await abmTokens.credentials(token),
       });
-      await this.puller.pull(lease, client, progress);
+      // The profile first, so each page's waiting devices are assigned while the next page is
+      // fetched and written; then a sweep for any left (cool-downs over, a run cut short).
       const profile = await this.assigner.define(lease, client);
-      const throttledUntil =
-        profile.uuid === null ? null : await this.assigner.assign(lease, client, profile.uuid, progress);
+      let throttledUntil: string | null = null;
+      if (profile.uuid === null) {
+        await this.puller.pull(lease, client, progress);
+      } else {
+        const stream = this.assigner.stream(lease, client, profile.uuid, progress);
+        try {
+          await this.puller.pull(lease, client, progress, stream.push);
+        } finally {
+          await stream.settled();
+        }
+        throttledUntil = (await stream.drain()) ?? (await this.assigner.assign(lease, client, profile.uuid, progress));
+      }
       lease.check();
       await abmTokens.recordSyncSucceeded(token, profile.warning);
       await this.finish(lease, true, throttledUntil ?? this.later());

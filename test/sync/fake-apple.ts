@@ -32,9 +32,12 @@ export class FakeApple implements SyncDepClient {
   retryAfterSeconds: number | null = null;
   /** Replaces the sync answer (the echoed-cursor quirk). */
   syncOverride: ((cursor: string) => DevicePage) | undefined;
-  /** Calls in flight, per kind: the lease tests check it never exceeds one. */
-  inFlight = 0;
-  maxInFlight = 0;
+  /**
+   * Calls in flight, per kind. One sync asks for at most one page and sends at most one
+   * assignment at a time; the lease tests check that two instances never add up to more.
+   */
+  private readonly inFlight = new Map<Call, number>();
+  readonly maxInFlight = new Map<Call, number>();
   delayMs = 0;
 
   add(serials: readonly string[], opDate = new Date().toISOString()): void {
@@ -58,15 +61,16 @@ export class FakeApple implements SyncDepClient {
 
   private async enter<T>(call: Call, cursor: string | undefined, work: () => T): Promise<T> {
     this.calls.push({ call, ...(cursor === undefined ? {} : { cursor }) });
-    this.inFlight += 1;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const inFlight = (this.inFlight.get(call) ?? 0) + 1;
+    this.inFlight.set(call, inFlight);
+    this.maxInFlight.set(call, Math.max(this.maxInFlight.get(call) ?? 0, inFlight));
     try {
       if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
       const error = this.failBefore(call, this.count(call), cursor);
       if (error !== undefined) throw error;
       return work();
     } finally {
-      this.inFlight -= 1;
+      this.inFlight.set(call, (this.inFlight.get(call) ?? 1) - 1);
     }
   }
 

@@ -48,7 +48,11 @@ for (const { engine, skip } of await engines()) {
       assert.ok([...one, ...two].every((r) => r.outcome === 'synced'));
       for (const tokenId of tokenIds) {
         const apple = apples.get(tokenId) ?? new FakeApple();
-        assert.equal(apple.maxInFlight, 1, 'one caller at a time');
+        assert.deepEqual(
+          [apple.maxInFlight.get('fetch'), apple.maxInFlight.get('assign')],
+          [1, 1],
+          'one page and one assignment asked at a time',
+        );
         assert.deepEqual(
           apple.calls.filter((c) => c.call === 'fetch').map((c) => c.cursor),
           [undefined, 'F:0:10', 'F:0:20'],

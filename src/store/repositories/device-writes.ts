@@ -43,6 +43,8 @@ export interface PageWritten {
   /** Devices inserted or updated. */
   readonly stored: number;
   readonly removed: number;
+  /** Of those, the ones now waiting for the token's profile, for the assigner. */
+  readonly waiting: readonly string[];
 }
 
 /** The outcome of one assignment attempt for one device. */
@@ -194,6 +196,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
   async applyPage(target: PageTarget, devices: readonly Device[]): Promise<PageWritten> {
     let stored = 0;
     let removed = 0;
+    const waiting: string[] = [];
     const all = this.postgres
       ? [devices.map((device, ord) => ({ device, ord }))]
       : pieces(devices, SQLITE_ROWS_PER_STATEMENT);
@@ -202,24 +205,25 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       const written = await this.applyPiece(target, piece);
       stored += written.stored;
       removed += written.removed;
+      waiting.push(...written.waiting);
     }
-    return { stored, removed };
+    return { stored, removed, waiting };
   }
 
   private async applyPiece(
     target: PageTarget,
     entries: ReadonlyArray<{ device: Device; ord: number }>,
   ): Promise<PageWritten> {
-    if (entries.length === 0) return { stored: 0, removed: 0 };
+    if (entries.length === 0) return { stored: 0, removed: 0, waiting: [] };
     const page = pageRows(entries);
     const text = (value: string | null) => sql`cast(${value} as text)`;
     const now = text(target.now);
     const token = text(target.tokenId);
     const profile = text(target.profileUuid);
-    let stored = 0;
+    let stored: ReadonlyArray<{ serial_number: string; profile_assign_status: string | null }> = [];
     let removed = 0;
     if (entries.some((e) => e.device.opType !== 'deleted')) {
-      const result = await sql`
+      const result = await sql<{ serial_number: string; profile_assign_status: string | null }>`
         with ${this.latest(page)}
         insert into devices (
           serial_number, abm_token_id, customer_id, site_id, model, description, color, asset_tag, os,
@@ -274,8 +278,9 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
         where (devices.op_date is null or excluded.op_date is null or excluded.op_date >= devices.op_date)
           and (excluded.profile_status is not null or devices.abm_token_id is null
             or devices.abm_token_id = excluded.abm_token_id or devices.removed_at is not null)
+        returning serial_number, profile_assign_status
       `.execute(this.db);
-      stored = Number(result.numAffectedRows ?? 0);
+      stored = result.rows;
     }
     if (entries.some((e) => e.device.opType === 'deleted')) {
       const result = await sql`
@@ -294,7 +299,11 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       `.execute(this.db);
       removed = Number(result.numAffectedRows ?? 0);
     }
-    return { stored, removed };
+    return {
+      stored: stored.length,
+      removed,
+      waiting: stored.filter((r) => r.profile_assign_status === 'pending').map((r) => r.serial_number),
+    };
   }
 
   /** The stored device was refused for this very token and its cool-down has not passed. */
