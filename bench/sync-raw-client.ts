@@ -1,7 +1,6 @@
 // The raw client beside the sync bench: the Apple calls a full sync makes, and nothing else.
-// Per token: fetch every page (then the one incremental-sync call Orchard makes from the
-// fetch's cursor), define an enrollment profile built as Orchard builds it, and assign it to
-// every serial in batches of 1,000; tokens run `concurrency` at a time, as Orchard's
+// Per token: fetch every page, define an enrollment profile built as Orchard builds it, and
+// assign it to every serial in batches of 1,000; tokens run `concurrency` at a time, as Orchard's
 // scheduler does (ORCHARD_SYNC_CONCURRENCY). Devices are dropped as they arrive, only their
 // serials are kept until they are assigned. Its rate is the ceiling the sandbox, loopback and
 // the DEP client allow. Run by bench/sync-full.ts in a process of its own, so its peak RSS
@@ -9,7 +8,7 @@
 //   node --import tsx bench/sync-raw-client.ts <tokens.json> <depBaseUrl> <concurrency> <pageSize>
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { DepClient, fetchAllDevices, syncDevices } from '../src/apple/dep/index.js';
+import { DepClient, fetchAllDevices } from '../src/apple/dep/index.js';
 import type { ServerToken } from '../src/apple/server-token.js';
 import { DEFAULT_SETTINGS, enrollmentUrl, profileDefinition } from '../src/domain/enrollment-profiles.js';
 
@@ -24,21 +23,14 @@ const tokens = (
   token: { ...token, accessTokenExpiry: token.accessTokenExpiry === null ? null : new Date(token.accessTokenExpiry) },
 }));
 const limit = Number(pageSizeArg);
-const counts = { devices: 0, fetchPages: 0, syncPages: 0, profiles: 0, assigned: 0, notAssigned: 0 };
+const counts = { devices: 0, fetchPages: 0, profiles: 0, assigned: 0, notAssigned: 0 };
 
 async function syncToken({ name, token }: (typeof tokens)[number]): Promise<void> {
   const client = new DepClient({ baseUrl, token });
   const serials: string[] = [];
-  let cursor: string | undefined;
   for await (const page of fetchAllDevices(client, { limit })) {
     for (const device of page.devices) serials.push(device.serialNumber);
-    cursor = page.cursor;
     counts.fetchPages += 1;
-  }
-  if (cursor === undefined) throw new Error(`${name}: no cursor after the fetch`);
-  for await (const page of syncDevices(client, cursor, { limit })) {
-    for (const device of page.devices) serials.push(device.serialNumber);
-    counts.syncPages += 1;
   }
   counts.devices += serials.length;
   const definition = profileDefinition(
