@@ -18,6 +18,18 @@ export function violationOf(error: unknown): Violation | undefined {
 }
 
 /**
+ * PostgreSQL gave up on a transaction to break a deadlock (40P01) or a serialization conflict
+ * (40001): nothing of it was kept, and running it again is the documented remedy. Deadlocks
+ * can happen where two transactions update the same device-count rows in different orders
+ * (a sync page and a check-in of that token's devices).
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const code = String((error as { code: unknown }).code);
+  return code === '40P01' || code === '40001';
+}
+
+/**
  * Why the database could not serve a statement, when the reason is the database's condition
  * rather than Orchard's code or the caller's input. Every such failure is a 503 the client may
  * retry; the reason picks the sentence that tells an administrator what to look at.

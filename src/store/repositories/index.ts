@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isRetryableConflict } from '../errors.js';
 import type { Database } from '../schema.js';
 import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
@@ -71,6 +72,23 @@ export interface Transactor {
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }
 
+/** Attempts at a transaction PostgreSQL aborted to break a deadlock, before giving up. */
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Transactions run again when PostgreSQL aborted them to resolve a deadlock or conflict:
+ * the work given here must be database work only (it may run more than once).
+ */
 export function transactorOf(db: Kysely<Database>): Transactor {
-  return { transaction: (work) => db.transaction().execute((tx) => work(repositoriesOf(tx))) };
+  return {
+    transaction: async (work) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute((tx) => work(repositoriesOf(tx)));
+        } catch (error) {
+          if (attempt >= CONFLICT_ATTEMPTS || !isRetryableConflict(error)) throw error;
+        }
+      }
+    },
+  };
 }
