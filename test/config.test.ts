@@ -76,13 +76,21 @@ describe('configuration from the environment', () => {
     );
   });
 
-  test('DATABASE_URL postgres:// selects PostgreSQL, with 5 s to connect and 30 s per statement', () => {
+  test('DATABASE_URL postgres:// selects PostgreSQL, with 5 s to connect, 30 s per statement, 10 connections', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db.internal:5432/orchard' });
     assert.deepEqual(config.database, {
       engine: 'postgres',
       url: 'postgres://u@db.internal:5432/orchard',
       timeouts: { connectMs: 5000, statementMs: 30_000 },
+      poolSize: 10,
     });
+  });
+
+  test('ORCHARD_DB_POOL_SIZE sets the PostgreSQL connections per process; one alone is refused', () => {
+    const env = { DATABASE_URL: 'postgres://u@db.internal:5432/orchard' };
+    const config = loadConfig({ ...env, ORCHARD_DB_POOL_SIZE: '25' });
+    assert.equal(config.database.engine === 'postgres' ? config.database.poolSize : undefined, 25);
+    assert.throws(() => loadConfig({ ...env, ORCHARD_DB_POOL_SIZE: '1' }), /ORCHARD_DB_POOL_SIZE/);
   });
 
   test('database and HTTP timeouts come from the environment in whole seconds, and bad ones name their variable', () => {

@@ -73,7 +73,10 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     allowGenerate: config.mode === 'development',
   });
   if (options.migrate !== false) await migrate(config.database, options.db);
-  const db = openDb(config.database, options.db);
+  const db = openDb(config.database, {
+    ...(config.database.engine === 'postgres' ? { poolSize: config.database.poolSize } : {}),
+    ...options.db,
+  });
   const repositories = repositoriesOf(db.kysely);
   const secrets = new SecretStore(repositories.secrets, new SecretBox(keyring), clock);
   const depBaseUrl = config.sandbox ? `${config.publicBaseUrl}/sandbox/dep` : config.appleDepUrl.toString();

@@ -87,7 +87,13 @@ export type TrustProxy = false | number | readonly string[];
 
 export type DatabaseConfig =
   | { readonly engine: 'sqlite'; readonly file: string }
-  | { readonly engine: 'postgres'; readonly url: string; readonly timeouts: PostgresTimeouts };
+  | {
+      readonly engine: 'postgres';
+      readonly url: string;
+      readonly timeouts: PostgresTimeouts;
+      /** Connections per process (ORCHARD_DB_POOL_SIZE, default 10), shared by requests and syncs. */
+      readonly poolSize: number;
+    };
 
 /** So that a database that is down, partitioned or stuck answers 503 in seconds, not minutes. */
 export interface PostgresTimeouts {
@@ -163,7 +169,8 @@ function parseDatabase(env: Env, dataDir: string): DatabaseConfig {
       connectMs: parseWhole(env, 'ORCHARD_DB_CONNECT_TIMEOUT_SECONDS', 5, 1, 300, ' of seconds') * 1000,
       statementMs: parseWhole(env, 'ORCHARD_DB_STATEMENT_TIMEOUT_SECONDS', 30, 1, 3600, ' of seconds') * 1000,
     };
-    return { engine: 'postgres', url: raw, timeouts };
+    const poolSize = parseWhole(env, 'ORCHARD_DB_POOL_SIZE', 10, 2, 200, ' of connections');
+    return { engine: 'postgres', url: raw, timeouts, poolSize };
   }
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
