@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Orchard } from '../app/orchard.js';
 import { registerAuth } from './auth.js';
 import { childLoggerFactory, redactPaths, registerRequestLog } from './logging.js';
@@ -59,7 +59,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
     genReqId: () => randomUUID(),
     childLoggerFactory,
     // registerRequestLog writes one line per request instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A client that sends its request slowly or stops halfway, or idles on a kept-alive
     // connection, loses the connection instead of holding it (and a socket) for good.
     requestTimeout: config.http.requestMs,

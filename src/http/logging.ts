@@ -52,7 +52,7 @@ export const childLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFa
  * One log line per request, written when it is answered: method, URL, client, status and
  * time. Fastify's own request logging writes two (one on arrival, one on answer), and on a
  * busy API every line costs a serialization, a redaction pass and a write. Fastify is told
- * not to log requests itself (disableRequestLogging) when this is registered.
+ * not to log requests itself (its log controller's disableRequestLogging) when this is registered.
  */
 export function registerRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', (request, reply, done) => {

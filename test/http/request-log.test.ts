@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { registerRequestLog } from '../../src/http/logging.js';
 
 test('each request is logged once, on its answer, with method, URL, status and time', async () => {
@@ -13,7 +13,7 @@ test('each request is logged once, on its answer, with method, URL, status and t
       callback();
     },
   });
-  const app = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true });
+  const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) });
   registerRequestLog(app);
   app.get('/things', async () => ({ ok: true }));
   await app.inject({ method: 'GET', url: '/things?limit=2' });
