@@ -85,8 +85,9 @@ export class ProfileAssigner {
       lease.check();
       const serials = await repos.deviceWrites.pendingAssignment(lease.tokenId, isoNow(clock), MAX_ASSIGN_BATCH);
       if (serials.length === 0) return null;
-      const throttledUntil = await this.assignBatch(lease, client, profileUuid, serials, progress);
-      if (throttledUntil !== null) return throttledUntil;
+      const answer = await this.ask(lease, client, profileUuid, serials);
+      await this.record(lease, profileUuid, answer, progress);
+      if (answer.throttledUntil !== null) return answer.throttledUntil;
     }
   }
 
@@ -95,18 +96,19 @@ export class ProfileAssigner {
    * go to Apple while the next page is fetched and written, instead of all of them after.
    */
   stream(lease: HeldLease, client: SyncDepClient, profileUuid: string, progress: { assigned: number }) {
-    return new AssignmentStream((serials) => this.assignBatch(lease, client, profileUuid, serials, progress));
+    return new AssignmentStream(
+      (serials) => this.ask(lease, client, profileUuid, serials),
+      (answer) => this.record(lease, profileUuid, answer, progress),
+    );
   }
 
-  /** One call to Apple for at most 1000 devices, and its outcomes; returns when to retry if throttled. */
-  private async assignBatch(
+  /** One call to Apple for at most 1000 devices: each one's outcome, and when to retry if throttled. */
+  private async ask(
     lease: HeldLease,
     client: SyncDepClient,
     profileUuid: string,
     serials: readonly string[],
-    progress: { assigned: number },
-  ): Promise<string | null> {
-    const { clock, options } = this.deps;
+  ): Promise<AssignAnswer> {
     lease.check();
     const result = await client.assignProfile(profileUuid, serials, { signal: lease.signal });
     const outcomes: AssignOutcome[] = [];
@@ -120,60 +122,94 @@ export class ProfileAssigner {
       // FAILED, an answer Orchard does not know, or none at all: wait out the cool-down.
       else outcomes.push({ serialNumber, status: 'failed', error: assignError(status ?? null) });
     }
+    const throttledUntil = throttled
+      ? new Date(this.deps.clock.now().getTime() + (result.retryAfterSeconds ?? 60) * 1000).toISOString()
+      : null;
+    return { outcomes, throttledUntil };
+  }
+
+  /** Apple's answer for a batch, stored under the lease. */
+  private async record(
+    lease: HeldLease,
+    profileUuid: string,
+    answer: AssignAnswer,
+    progress: { assigned: number },
+  ): Promise<void> {
+    const { clock, options } = this.deps;
     await this.deps.transactor.transaction(async (tx) => {
       const now = clock.now();
       if (!(await tx.syncStates.renew(lease, now.toISOString(), lease.until()))) {
         throw new LeaseLostError(lease.tokenId);
       }
-      await tx.deviceWrites.recordAssignments(lease.tokenId, outcomes, {
+      await tx.deviceWrites.recordAssignments(lease.tokenId, answer.outcomes, {
         profileUuid,
         now: now.toISOString(),
         retryAt: new Date(now.getTime() + options.assignRetryMs).toISOString(),
       });
     });
-    progress.assigned += outcomes.filter((o) => o.status === 'assigned').length;
-    if (!throttled) return null;
-    const seconds = result.retryAfterSeconds ?? 60;
-    return new Date(clock.now().getTime() + seconds * 1000).toISOString();
+    progress.assigned += answer.outcomes.filter((o) => o.status === 'assigned').length;
   }
 }
 
+interface AssignAnswer {
+  readonly outcomes: readonly AssignOutcome[];
+  /** Apple throttled some of the batch: they stay waiting until then. */
+  readonly throttledUntil: string | null;
+}
+
 /**
- * Batches handed over one at a time: a batch starts when the one before it has finished, so at
- * most one assignment call is in flight and the puller waits when Apple is the slower side.
- * After THROTTLED nothing more is sent; the devices stay waiting for the next run.
+ * Batches handed over while the pull goes on, in two stages: Apple's answer for a batch, then
+ * its outcomes stored. A batch goes to Apple once the one before has its answer (one
+ * assignment call in flight), and is stored while the next is at Apple; the puller waits when
+ * both stages are busy, so at most two batches are ever held. After THROTTLED nothing more is
+ * sent; the devices stay waiting for the next run.
  */
 export class AssignmentStream {
-  private inflight: Promise<void> = Promise.resolve();
+  private asked: Promise<unknown> = Promise.resolve();
+  private stored: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | null = null;
   private throttledUntil: string | null = null;
 
-  constructor(private readonly send: (serials: readonly string[]) => Promise<string | null>) {}
+  constructor(
+    private readonly ask: (serials: readonly string[]) => Promise<AssignAnswer>,
+    private readonly store: (answer: AssignAnswer) => Promise<void>,
+  ) {}
 
   readonly push = async (serials: readonly string[]): Promise<void> => {
-    await this.inflight;
+    await this.asked;
     if (this.failure !== null) throw this.failure.error;
     if (serials.length === 0 || this.throttledUntil !== null) return;
-    this.inflight = this.send(serials).then(
-      (until) => {
-        this.throttledUntil = until;
+    const previous = this.stored;
+    const answer = this.ask(serials);
+    // A failure or throttling stops the next batch from going to Apple: noted on the answer.
+    this.asked = answer.then(
+      (answered) => {
+        this.throttledUntil ??= answered.throttledUntil;
       },
       (error: unknown) => {
-        this.failure = { error };
+        this.failure ??= { error };
       },
     );
+    this.stored = Promise.all([answer, previous])
+      .then(([answered]) => this.store(answered))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      });
+    // At most one batch waiting to be stored behind the one being stored.
+    await previous;
   };
 
-  /** Waits for the batch in flight; throws what it threw; says until when Apple throttled. */
+  /** Waits for every batch; throws what one threw; says until when Apple throttled. */
   async drain(): Promise<string | null> {
-    await this.inflight;
+    await this.settled();
     if (this.failure !== null) throw this.failure.error;
     return this.throttledUntil;
   }
 
-  /** Waits for the batch in flight, whatever its outcome (before giving the lease back). */
-  settled(): Promise<void> {
-    return this.inflight;
+  /** Waits for every batch, whatever its outcome (before giving the lease back). */
+  async settled(): Promise<void> {
+    await this.asked;
+    await this.stored;
   }
 }
 
