@@ -50,7 +50,9 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('assignment while the pull goes on', () => {
   test('one batch at Apple at a time, stored in order while the next is at Apple; the puller waits when both are busy', async () => {
     const ask = stage(assigned);
-    const store = stage((answer: ReturnType<typeof assigned>) => answer.outcomes.map((o) => o.serialNumber).join());
+    const store = stage((answer: { outcomes: readonly AssignOutcome[] }) =>
+      answer.outcomes.map((o) => o.serialNumber).join(),
+    );
     const stream = new AssignmentStream(ask.run, (answer) => store.run(answer).then(() => undefined));
 
     let firstDone = false;

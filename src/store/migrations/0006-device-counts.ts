@@ -113,22 +113,17 @@ async function postgresTriggers(db: Kysely<unknown>, columns: string): Promise<v
     )
     .execute(db);
   // One trigger per event: PostgreSQL allows transition tables only on single-event triggers.
-  await sql
-    .raw(
-      `create trigger devices_count_insert after insert on devices referencing new table as new_rows
-       for each statement execute function devices_count_changes()`,
-    )
-    .execute(db);
-  await sql
-    .raw(
-      `create trigger devices_count_update after update on devices referencing old table as old_rows new table as new_rows
-       for each statement execute function devices_count_changes()`,
-    )
-    .execute(db);
-  await sql
-    .raw(
-      `create trigger devices_count_delete after delete on devices referencing old table as old_rows
-       for each statement execute function devices_count_changes()`,
-    )
-    .execute(db);
+  const events = [
+    ['insert', 'new table as new_rows'],
+    ['update', 'old table as old_rows new table as new_rows'],
+    ['delete', 'old table as old_rows'],
+  ] as const;
+  for (const [event, tables] of events) {
+    await sql
+      .raw(
+        `create trigger devices_count_${event} after ${event} on devices referencing ${tables}
+         for each statement execute function devices_count_changes()`,
+      )
+      .execute(db);
+  }
 }
