@@ -112,6 +112,19 @@ function withStatementCache(database: SqliteDatabase): KyselySqliteDatabase {
   };
 }
 
+/** Statement texts run as named prepared statements on PostgreSQL, with their names. */
+const preparedStatements = new Map<string, string>();
+
+/**
+ * Has PostgreSQL plan this statement text once per connection rather than on every run, and
+ * returns the text. Only for statements whose plan does not depend on their parameters'
+ * values: after five runs PostgreSQL may keep one generic plan for all of them.
+ */
+export function preparedOnPostgres(text: string): string {
+  if (!preparedStatements.has(text)) preparedStatements.set(text, `orchard_${preparedStatements.size + 1}`);
+  return text;
+}
+
 /**
  * A query's answer may take this long past the statement timeout before the client gives up on
  * the server: normally PostgreSQL's own cancel (57014) arrives first, with a clear error.
@@ -174,7 +187,9 @@ function guardedPool(pool: pg.Pool): PostgresPool {
       ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
         // Orchard configures no cursor, so Kysely never streams.
         if (typeof text !== 'string') throw new Error('query streaming is not configured');
-        return client.query(text, [...parameters]).then(
+        const name = preparedStatements.get(text);
+        const values = [...parameters];
+        return (name === undefined ? client.query(text, values) : client.query({ name, text, values })).then(
           (result) => ({
             // pg's own command tag; Kysely's type narrows it to the ones it looks at.
             command: result.command as PostgresQueryResult<R>['command'],
