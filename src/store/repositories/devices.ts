@@ -101,11 +101,12 @@ export type ProfileStatusKey = (typeof PROFILE_STATUS_KEYS)[number];
 
 export class KyselyDeviceRepository implements DeviceRepository {
   private readonly postgres: boolean;
-  private readonly rowJson;
+  /** Built once: the list query is Orchard's busiest, and building it was ~3 % of its CPU. */
+  private readonly rows;
 
   constructor(private readonly db: Kysely<Database>) {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    this.rowJson = rowJsonOf(this.postgres);
+    this.rows = db.selectFrom('devices').select(rowJsonOf(this.postgres));
   }
 
   async countCurrentByToken(tokenIds: readonly string[]): Promise<Map<string, TokenDeviceCounts>> {
@@ -148,17 +149,13 @@ export class KyselyDeviceRepository implements DeviceRepository {
 
   async list(filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
     if (filter.onlyCustomerIds !== undefined && filter.onlyCustomerIds.length === 0) return { items: [] };
-    let q = this.db
-      .selectFrom('devices')
-      .select(this.rowJson)
-      .where((eb) => scopeWhere(eb, filter))
-      .orderBy('devices.serial_number')
-      .limit(page.limit + 1);
+    const scoped = filter.customerId !== undefined || filter.siteId !== undefined || filter.abmTokenId !== undefined;
+    let q = this.rows.orderBy('devices.serial_number').limit(page.limit + 1);
+    if (scoped || filter.onlyCustomerIds !== undefined) q = q.where((eb) => scopeWhere(eb, filter));
     // With a customer, site or token, that scope's (column, serial) index drives the page and
     // state and profile status are checked row by row: PostgreSQL otherwise walks the whole
     // (profile_status, serial) index when one status covers nearly every device (117 ms at a
     // million devices against 4 ms). coalesce() keeps both engines off those indexes here.
-    const scoped = filter.customerId !== undefined || filter.siteId !== undefined || filter.abmTokenId !== undefined;
     if (filter.enrollmentState !== undefined) {
       q = scoped
         ? q.where(sql`coalesce(devices.enrollment_state, '')`, '=', filter.enrollmentState)
@@ -190,11 +187,7 @@ export class KyselyDeviceRepository implements DeviceRepository {
   }
 
   async get(serialNumber: string): Promise<Device | undefined> {
-    const row = await this.db
-      .selectFrom('devices')
-      .select(this.rowJson)
-      .where('devices.serial_number', '=', serialNumber)
-      .executeTakeFirst();
+    const row = await this.rows.where('devices.serial_number', '=', serialNumber).executeTakeFirst();
     return row === undefined ? undefined : (await this.rowsOf([row])).map(toDevice)[0];
   }
 
