@@ -40,7 +40,12 @@ export async function startProcess(
   if (built && !fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: npm run build:server`);
   const child = spawn(
     process.execPath,
-    [...(built ? [BUILT_MAIN] : ['--import', 'tsx', MAIN]), ...args.map((a) => a.replace('{port}', String(port)))],
+    [
+      // e.g. ORCHARD_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
+      ...(process.env['ORCHARD_BENCH_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? []),
+      ...(built ? [BUILT_MAIN] : ['--import', 'tsx', MAIN]),
+      ...args.map((a) => a.replace('{port}', String(port))),
+    ],
     {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
       cwd: ROOT,
