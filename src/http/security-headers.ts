@@ -1,5 +1,5 @@
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * The Content-Security-Policy of every response: the web app, /docs (Swagger UI) and the
@@ -26,49 +26,18 @@ export function contentSecurityPolicy(https: boolean): Record<string, string[]> 
   };
 }
 
-/** Helmet's options for Orchard: the same on every route. */
-export function helmetOptions(https: boolean): FastifyHelmetOptions {
-  return {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(https) },
-    strictTransportSecurity: https ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: false } : false,
+/**
+ * Helmet on every route, HTML and API alike (an API answer opened in a browser is a page too).
+ * HSTS only when the public URL is https: sent over http it is ignored at best, and pins a
+ * development host name to https at worst.
+ */
+export async function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): Promise<void> {
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(options.https) },
+    strictTransportSecurity: options.https ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: false } : false,
     xFrameOptions: { action: 'deny' },
     // Same-origin: links out (to Apple Business Manager, say) carry no Orchard URL, while
     // Orchard's own requests keep their Origin header, which "no-referrer" would blank.
     referrerPolicy: { policy: 'same-origin' },
-  };
-}
-
-/**
- * The headers Helmet sets with these options, worked out once. Registered as a plugin,
- * @fastify/helmet builds Helmet afresh on every request (parsing the CSP directives and
- * every option again) to allow per-route options, which Orchard does not use; for a small
- * API answer that was a few percent of the request. So Helmet runs once, on a probe app,
- * and what it wrote to the raw response is what every response gets.
- */
-export async function helmetHeaders(https: boolean): Promise<Record<string, string>> {
-  const probe = Fastify();
-  await probe.register(fastifyHelmet, { ...helmetOptions(https), global: false });
-  let headers: Record<string, string> = {};
-  probe.get('/', async (_request, reply) => {
-    reply.helmet();
-    headers = Object.fromEntries(Object.entries(reply.raw.getHeaders()).map(([name, value]) => [name, String(value)]));
-    return '';
-  });
-  await probe.inject({ method: 'GET', url: '/' });
-  await probe.close();
-  if (headers['content-security-policy'] === undefined) throw new Error('Helmet set no Content-Security-Policy');
-  return headers;
-}
-
-/**
- * Helmet's headers on every route, HTML and API alike (an API answer opened in a browser is a
- * page too). HSTS only when the public URL is https: sent over http it is ignored at best, and
- * pins a development host name to https at worst.
- */
-export async function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): Promise<void> {
-  const headers = await helmetHeaders(options.https);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
   });
 }
