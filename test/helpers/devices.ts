@@ -37,3 +37,19 @@ export async function storeDevices(
 ): Promise<void> {
   await repos.deviceWrites.applyPage({ profileUuid: null, fetchRun: 'run-1', now, ...placement }, devices);
 }
+
+/** A customer, a site and an ABM token there (awaiting its file), straight into storage. */
+export async function placeToken(
+  repos: Pick<Repositories, 'customers' | 'sites' | 'secrets' | 'abmTokens'>,
+  place: { tokenId: string; customerId: string; siteId: string; customerName?: string; siteName?: string },
+  now: string,
+): Promise<void> {
+  const { tokenId, customerId, siteId } = place;
+  await repos.customers.insert({ id: customerId, name: place.customerName ?? customerId, nameKey: customerId, now });
+  await repos.sites.insert({ id: siteId, customerId, name: place.siteName ?? siteId, nameKey: siteId, now });
+  await repos.secrets.insert({ id: `key-${tokenId}`, purpose: 'test', sealed: 'x', keyId: 'k', now });
+  await repos.abmTokens.insert(
+    { id: tokenId, customerId, siteId, depBaseUrl: 'http://apple.test', now },
+    { id: `kp-${tokenId}`, certificatePem: 'pem', privateKeySecretId: `key-${tokenId}`, now },
+  );
+}

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
-import { appleDevice, storeDevices } from '../helpers/devices.js';
+import { appleDevice, placeToken, storeDevices } from '../helpers/devices.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 
@@ -30,13 +30,7 @@ for (const { engine, skip } of await engines()) {
       });
       await migrateToLatest(db);
       repos = repositoriesOf(db.kysely);
-      await repos.customers.insert({ id: 'c', name: 'c', nameKey: 'c', now: NOW });
-      await repos.sites.insert({ id: 's', customerId: 'c', name: 's', nameKey: 's', now: NOW });
-      await repos.secrets.insert({ id: 'k', purpose: 'test', sealed: 'x', keyId: 'k', now: NOW });
-      await repos.abmTokens.insert(
-        { id: 'T', customerId: 'c', siteId: 's', depBaseUrl: 'http://apple.test', now: NOW },
-        { id: 'kp', certificatePem: 'pem', privateKeySecretId: 'k', now: NOW },
-      );
+      await placeToken(repos, { tokenId: 'T', customerId: 'c', siteId: 's' }, NOW);
       const serials = Array.from({ length: 50 }, (_, i) => `IDX${String(i).padStart(4, '0')}`);
       await storeDevices(
         repos,

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
-import { appleDevice, storeDevices } from '../helpers/devices.js';
+import { appleDevice, placeToken, storeDevices } from '../helpers/devices.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 
@@ -27,14 +27,9 @@ for (const { engine, skip } of await engines()) {
       db = openDb(loadConfig(database.env).database);
       await migrateToLatest(db);
       repos = repositoriesOf(db.kysely);
-      await repos.secrets.insert({ id: 'k', purpose: 'test', sealed: 'x', keyId: 'k', now: NOW });
       for (const n of [1, 2, 3]) {
-        await repos.customers.insert({ id: `c${n}`, name: `${AWKWARD} customer ${n}`, nameKey: `c${n}`, now: NOW });
-        await repos.sites.insert({ id: `s${n}`, customerId: `c${n}`, name: `site ${n}`, nameKey: `s${n}`, now: NOW });
-        await repos.abmTokens.insert(
-          { id: `t${n}`, customerId: `c${n}`, siteId: `s${n}`, depBaseUrl: 'http://apple.test', now: NOW },
-          { id: `kp${n}`, certificatePem: 'pem', privateKeySecretId: 'k', now: NOW },
-        );
+        const place = { tokenId: `t${n}`, customerId: `c${n}`, siteId: `s${n}` };
+        await placeToken(repos, { ...place, customerName: `${AWKWARD} customer ${n}`, siteName: `site ${n}` }, NOW);
         await db.kysely
           .updateTable('abm_tokens')
           .set({ server_name: `server ${n}` })

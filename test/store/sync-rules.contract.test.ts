@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { migrateToLatest, openDb, type Db } from '../../src/store/db.js';
 import type { Device as StoredDevice } from '../../src/store/repositories/devices.js';
 import { repositoriesOf, type Repositories } from '../../src/store/repositories/index.js';
-import { appleDevice } from '../helpers/devices.js';
+import { appleDevice, placeToken } from '../helpers/devices.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
 
@@ -241,16 +241,7 @@ for (const { engine, skip } of await engines()) {
       db = openDb(loadConfig(database.env).database);
       await migrateToLatest(db);
       repos = repositoriesOf(db.kysely);
-      for (const token of ['A', 'B'] as const) {
-        const { customerId, siteId } = PLACEMENT[token];
-        await repos.customers.insert({ id: customerId, name: customerId, nameKey: customerId, now: NOW });
-        await repos.sites.insert({ id: siteId, customerId, name: siteId, nameKey: siteId, now: NOW });
-        await repos.secrets.insert({ id: `key-${token}`, purpose: 'test', sealed: 'x', keyId: 'k', now: NOW });
-        await repos.abmTokens.insert(
-          { id: token, customerId, siteId, depBaseUrl: 'http://apple.test', now: NOW },
-          { id: `kp-${token}`, certificatePem: 'pem', privateKeySecretId: `key-${token}`, now: NOW },
-        );
-      }
+      for (const token of ['A', 'B'] as const) await placeToken(repos, { tokenId: token, ...PLACEMENT[token] }, NOW);
     });
     after(async () => {
       await db.close();
