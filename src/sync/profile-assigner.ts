@@ -138,9 +138,8 @@ export class ProfileAssigner {
     const { clock, options } = this.deps;
     await this.deps.transactor.transaction(async (tx) => {
       const now = clock.now();
-      if (!(await tx.syncStates.renew(lease, now.toISOString(), lease.until()))) {
-        throw new LeaseLostError(lease.tokenId);
-      }
+      // Fenced without renewing: a renewal would queue behind the page being written meanwhile.
+      if (!(await tx.syncStates.holds(lease))) throw new LeaseLostError(lease.tokenId);
       await tx.deviceWrites.recordAssignments(lease.tokenId, answer.outcomes, {
         profileUuid,
         now: now.toISOString(),

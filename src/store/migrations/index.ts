@@ -5,6 +5,7 @@ import * as devices from './0003-devices.js';
 import * as appleIssueExpired from './0004-apple-issue-expired.js';
 import * as enrollment from './0005-enrollment.js';
 import * as deviceCounts from './0006-device-counts.js';
+import * as syncLeaseKey from './0007-sync-lease-key.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0004-apple-issue-expired': appleIssueExpired,
   '0005-enrollment': enrollment,
   '0006-device-counts': deviceCounts,
+  '0007-sync-lease-key': syncLeaseKey,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -133,8 +133,6 @@ function pageRows(entries: ReadonlyArray<{ device: Device; ord: number }>): stri
   );
 }
 
-const IN_LIST_CHUNK = 1000;
-
 /**
  * SQLite writes on the event loop's thread: a page is written a few hundred serials per
  * statement, with the loop let go between them, so no request waits behind a whole page.
@@ -312,6 +310,20 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       and devices.profile_assign_status in ('failed', 'not_accessible') and devices.profile_retry_at > ${now})`;
   }
 
+  /**
+   * Serials for `serial_number in (…)`, bound as one JSON parameter: one statement text
+   * whatever the count. A list of 1000 parameters beside `abm_token_id = ?` let PostgreSQL,
+   * before it had statistics for a freshly synced token, read all of the token's devices
+   * through (token, serial) for every batch of 1000, which made a sync quadratic; the set
+   * from JSON is looked up by primary key instead.
+   */
+  private listed(serials: readonly string[]): RawBuilder<string> {
+    const json = JSON.stringify(serials);
+    return this.postgres
+      ? sql<string>`(select json_array_elements_text(cast(${json} as json)))`
+      : sql<string>`(select value from json_each(${json}))`;
+  }
+
   async markUnseenRemoved(tokenId: string, fetchRun: string, now: string): Promise<number> {
     const result = await this.db
       .updateTable('devices')
@@ -348,7 +360,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
     const result = await this.db
       .updateTable('devices')
       .set({ profile_assign_status: 'pending', profile_assign_error: null, profile_retry_at: null, updated_at: now })
-      .where('serial_number', 'in', serials)
+      .where('serial_number', 'in', this.listed(serials))
       .where('abm_token_id', '=', tokenId)
       .where('removed_at', 'is', null)
       .where((eb) => eb.or([eb('profile_uuid', 'is', null), eb('profile_uuid', '<>', profileUuid)]))
@@ -390,7 +402,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
     outcomes: readonly AssignOutcome[],
     change: { profileUuid: string; now: string; retryAt: string },
   ): Promise<void> {
-    // One statement per kind of outcome (and per thousand serials), not one per device.
+    // One statement per kind of outcome, not one per device.
     const groups = new Map<string, { outcome: AssignOutcome; serials: string[] }>();
     for (const outcome of outcomes) {
       const key = outcome.status === 'assigned' ? 'assigned' : `${outcome.status}\n${outcome.error}`;
@@ -419,14 +431,12 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
               profile_assigned_at: change.now,
               updated_at: change.now,
             };
-      for (let i = 0; i < serials.length; i += IN_LIST_CHUNK) {
-        await this.db
-          .updateTable('devices')
-          .set(set)
-          .where('serial_number', 'in', serials.slice(i, i + IN_LIST_CHUNK))
-          .where('abm_token_id', '=', tokenId)
-          .execute();
-      }
+      await this.db
+        .updateTable('devices')
+        .set(set)
+        .where('serial_number', 'in', this.listed(serials))
+        .where('abm_token_id', '=', tokenId)
+        .execute();
     }
   }
 

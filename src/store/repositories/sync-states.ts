@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database, SyncPhase, SyncStatesTable } from '../schema.js';
 
 /** Where a token's device sync stands, and who (which Orchard process) is running it. */
@@ -47,6 +47,13 @@ export interface SyncStateRepository {
   claimDue(owner: string, now: string, leaseUntil: string, limit: number): Promise<string[]>;
   /** Claims one token whatever its schedule (tests, CLI); false when another holds it. */
   claim(tokenId: string, owner: string, now: string, leaseUntil: string): Promise<boolean>;
+  /**
+   * Whether the lease is still ours, held so until the transaction ends: on PostgreSQL the row
+   * is locked `FOR KEY SHARE`, which a takeover waits for but a page commit or renewal does not
+   * (migration 0007). For writes beside the pages (assignment outcomes) that must not queue
+   * behind them.
+   */
+  holds(lease: Lease): Promise<boolean>;
   /** Extends the lease; false when it is no longer ours (expired and taken, or the token deleted). */
   renew(lease: Lease, now: string, leaseUntil: string): Promise<boolean>;
   /**
@@ -66,7 +73,11 @@ export interface SyncStateRepository {
 type Row = SyncStatesTable & { pages: number; devices: number; failures: number };
 
 export class KyselySyncStateRepository implements SyncStateRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async ensureForConnectedTokens(now: string): Promise<number> {
     const result = await this.db
@@ -171,6 +182,16 @@ export class KyselySyncStateRepository implements SyncStateRepository {
     if (onlyIfDue) q = q.where('next_run_at', '<=', now);
     const result = await q.executeTakeFirst();
     return result.numUpdatedRows === 1n;
+  }
+
+  async holds(lease: Lease): Promise<boolean> {
+    let q = this.db
+      .selectFrom('sync_states')
+      .select('token_id')
+      .where('token_id', '=', lease.tokenId)
+      .where('lease_owner', '=', lease.owner);
+    if (this.postgres) q = q.forKeyShare();
+    return (await q.executeTakeFirst()) !== undefined;
   }
 
   async renew(lease: Lease, now: string, leaseUntil: string): Promise<boolean> {
