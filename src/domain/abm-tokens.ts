@@ -5,6 +5,7 @@ import { decryptServerToken, type ServerToken } from '../apple/token-file.js';
 import type { AbmServer, AbmToken, AbmTokenKey } from '../store/repositories/abm-tokens.js';
 import { CURRENT_STATES, type TokenDeviceCounts } from '../store/repositories/devices.js';
 import type { SyncState } from '../store/repositories/sync-states.js';
+import type { Page, PageRequest } from '../store/paging.js';
 import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
 import { tokenStatus, type StatusView } from './abm-token-status.js';
@@ -145,13 +146,18 @@ export class AbmTokenService {
     return this.view(await this.mustFind(id));
   }
 
-  async list(principal: Principal, filter: { customerId?: string; siteId?: string }): Promise<AbmTokenView[]> {
-    const onlyCustomerIds = customerScope(principal);
-    const tokens = await this.deps.repositories.abmTokens.list({
-      ...filter,
-      ...(onlyCustomerIds === undefined ? {} : { onlyCustomerIds }),
-    });
-    return this.views(tokens);
+  /** One page of the tokens the principal may see, in the token table's order. */
+  async list(
+    principal: Principal,
+    filter: { customerId?: string; siteId?: string },
+    page: PageRequest,
+  ): Promise<Page<AbmTokenView>> {
+    const tokens = await this.deps.repositories.abmTokens.list(
+      { ...filter, onlyCustomerIds: customerScope(principal) },
+      page,
+    );
+    const items = await this.views(tokens.items);
+    return tokens.nextCursor === undefined ? { items } : { items, nextCursor: tokens.nextCursor };
   }
 
   async get(principal: Principal, id: string): Promise<AbmTokenView> {
@@ -345,7 +351,7 @@ export class AbmTokenService {
 
   /** Connected tokens, for background work that checks or syncs each of them. */
   async connectedTokenIds(): Promise<string[]> {
-    return (await this.deps.repositories.abmTokens.list({})).filter((t) => t.state === 'connected').map((t) => t.id);
+    return this.deps.repositories.abmTokens.connectedIds();
   }
 
   /** The decrypted OAuth credentials, for the code that talks to Apple on the token's behalf. */

@@ -9,11 +9,12 @@ import {
   type AbmTokenService,
   type AbmTokenView,
 } from '../../domain/abm-tokens.js';
+import { DEFAULT_PAGE_SIZE } from '../../store/paging.js';
 import { CURRENT_STATES } from '../../store/repositories/devices.js';
 import { requirePrincipal } from '../auth.js';
 import { multipartLimits, readMultipartFile } from '../multipart.js';
 import { errorHandler } from '../problem.js';
-import { IdParams, errors, nullable, stringEnum } from '../schemas.js';
+import { IdParams, PageQuery, errors, nullable, pageOf, stringEnum } from '../schemas.js';
 
 const StatusSchema = stringEnum([
   'awaiting_token',
@@ -115,21 +116,23 @@ export const abmTokenRoutes: FastifyPluginAsyncTypebox<{ abmTokens: AbmTokenServ
     {
       schema: {
         tags,
-        summary: 'List ABM tokens, optionally of one customer or site',
-        querystring: Type.Object({
-          customerId: Type.Optional(Type.String({ maxLength: 100 })),
-          siteId: Type.Optional(Type.String({ maxLength: 100 })),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(ref) }), ...errors(400) },
+        summary:
+          'List ABM tokens, optionally of one customer or site, in keyset pages sorted by customer name, site name, then creation',
+        querystring: Type.Composite([
+          PageQuery,
+          Type.Object({
+            customerId: Type.Optional(Type.String({ maxLength: 100 })),
+            siteId: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+        ]),
+        response: { 200: pageOf(ref), ...errors(400) },
       },
     },
     async (request) => {
-      const { customerId, siteId } = request.query;
-      const views = await abmTokens.list(requirePrincipal(request), {
-        ...(customerId === undefined ? {} : { customerId }),
-        ...(siteId === undefined ? {} : { siteId }),
-      });
-      return { items: views.map(toJson) };
+      const { limit = DEFAULT_PAGE_SIZE, cursor, customerId, siteId } = request.query;
+      const page = await abmTokens.list(requirePrincipal(request), { customerId, siteId }, { limit, cursor });
+      const items = page.items.map(toJson);
+      return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
     },
   );
 

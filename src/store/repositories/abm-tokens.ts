@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { violationOf } from '../errors.js';
+import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.js';
 import type { AbmTokensTable, AppleIssue, Database, KeySlot } from '../schema.js';
 
 /** What ABM's `/account` said about the MDM server a token belongs to. */
@@ -71,7 +72,13 @@ export interface AbmTokenRepository {
   ): Promise<void>;
   findById(id: string): Promise<AbmToken | undefined>;
   findByServerUuid(uuid: string): Promise<AbmToken | undefined>;
-  list(filter: AbmTokenFilter): Promise<AbmToken[]>;
+  /**
+   * A keyset page of tokens by customer name, site name, then creation (id breaks ties), the
+   * order the token table shows.
+   */
+  list(filter: AbmTokenFilter, page: PageRequest): Promise<Page<AbmToken>>;
+  /** Every connected token's id, for background work that checks or syncs each of them. */
+  connectedIds(): Promise<string[]>;
   keys(tokenId: string): Promise<AbmTokenKey[]>;
   /** Replaces any staged key; returns the secret ids no longer referenced. */
   stageKey(tokenId: string, key: NewKey): Promise<string[]>;
@@ -167,15 +174,42 @@ export class KyselyAbmTokenRepository implements AbmTokenRepository {
     return row === undefined ? undefined : toToken(row);
   }
 
-  async list(filter: AbmTokenFilter): Promise<AbmToken[]> {
-    let q = this.select().orderBy('customers.name_key').orderBy('sites.name_key').orderBy('abm_tokens.created_at');
+  async list(filter: AbmTokenFilter, page: PageRequest): Promise<Page<AbmToken>> {
+    if (filter.onlyCustomerIds !== undefined && filter.onlyCustomerIds.length === 0) return { items: [] };
+    let q = this.select()
+      .select(['customers.name_key as customer_key', 'sites.name_key as site_key'])
+      .orderBy('customers.name_key')
+      .orderBy('sites.name_key')
+      .orderBy('abm_tokens.created_at')
+      .orderBy('abm_tokens.id')
+      .limit(page.limit + 1);
     if (filter.customerId !== undefined) q = q.where('abm_tokens.customer_id', '=', filter.customerId);
     if (filter.siteId !== undefined) q = q.where('abm_tokens.site_id', '=', filter.siteId);
-    if (filter.onlyCustomerIds !== undefined) {
-      if (filter.onlyCustomerIds.length === 0) return [];
-      q = q.where('abm_tokens.customer_id', 'in', filter.onlyCustomerIds);
+    if (filter.onlyCustomerIds !== undefined) q = q.where('abm_tokens.customer_id', 'in', filter.onlyCustomerIds);
+    if (page.cursor !== undefined) {
+      const [customerKey, siteKey, createdAt, id] = decodeCursor(page.cursor, 4) as [string, string, string, string];
+      // A row-value comparison: one term both engines compare in the ORDER BY's own collation.
+      q = q.where(({ eb, refTuple, tuple }) =>
+        eb(
+          refTuple('customers.name_key', 'sites.name_key', 'abm_tokens.created_at', 'abm_tokens.id'),
+          '>',
+          tuple(customerKey, siteKey, createdAt, id),
+        ),
+      );
     }
-    return (await q.execute()).map(toToken);
+    return toPage(await q.execute(), page.limit, toToken, (r) => [r.customer_key, r.site_key, r.created_at, r.id]);
+  }
+
+  async connectedIds(): Promise<string[]> {
+    // The check constraint abm_tokens_connected_shape: credentials mean a connected token.
+    const rows = await this.db
+      .selectFrom('abm_tokens')
+      .select('id')
+      .where('credentials_secret_id', 'is not', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async keys(tokenId: string): Promise<AbmTokenKey[]> {

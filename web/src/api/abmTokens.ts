@@ -1,5 +1,5 @@
 import { apiRequest } from './client';
-import type { AbmToken, AbmTokenFilters, EnrollmentProfile, EnrollmentProfileInput } from './types';
+import type { AbmToken, AbmTokenFilters, EnrollmentProfile, EnrollmentProfileInput, Page } from './types';
 
 const base = '/api/v1/abm-tokens';
 const one = (id: string) => `${base}/${encodeURIComponent(id)}`;
@@ -9,12 +9,23 @@ export function publicKeyUrl(id: string): string {
   return `${one(id)}/public-key`;
 }
 
+/**
+ * Every token matching the filters. The API pages the list; the token table and the pickers
+ * show all of a filter's tokens at once, so this reads the pages in turn (500 a page: one
+ * request for any MSP with fewer tokens than that).
+ */
 export async function listAbmTokens(filters: AbmTokenFilters, signal?: AbortSignal): Promise<AbmToken[]> {
-  const page = await apiRequest<{ items: AbmToken[] }>(base, {
-    query: { customerId: filters.customerId, siteId: filters.siteId },
-    signal,
-  });
-  return page.items;
+  const tokens: AbmToken[] = [];
+  let cursor: string | undefined;
+  do {
+    const page: Page<AbmToken> = await apiRequest<Page<AbmToken>>(base, {
+      query: { customerId: filters.customerId, siteId: filters.siteId, limit: 500, cursor },
+      signal,
+    });
+    tokens.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return tokens;
 }
 
 export function getAbmToken(id: string, signal?: AbortSignal): Promise<AbmToken> {
