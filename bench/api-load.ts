@@ -4,7 +4,9 @@
 // 100,000-device token of its own syncs from the sandbox (its own process). Prints req/s,
 // latency p50 / p99, non-2xx answers and the server's largest event-loop delay per run.
 //   npm run build:server
-//   npx tsx bench/api-load.ts <sqlite|postgres> [devicesPerToken=100000]
+//   npx tsx bench/api-load.ts <sqlite|postgres> [devicesPerToken=100000] [--devices-idle]
+// --devices-idle: only the idle run on the devices page (no token list, no run during a sync,
+// and no fresh tokens made for those), for a quick look at the API's own cost.
 // ORCHARD_BENCH_LOAD_SECONDS: length of each load run (default 30; 5 for a quick check).
 // ORCHARD_BENCH_SYNC_TOKENS: fresh tokens kept for the runs during a sync (default 6).
 // PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
@@ -31,12 +33,17 @@ import {
   startSandbox,
 } from './sync-support.js';
 
-const engine = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
-const perToken = Number(process.argv[3] ?? 100_000);
+const devicesIdleOnly = process.argv.includes('--devices-idle');
+const [engine = 'sqlite', perTokenArg] = process.argv.slice(2).filter((a) => !a.startsWith('--')) as [
+  ('sqlite' | 'postgres')?,
+  string?,
+];
+const perToken = Number(perTokenArg ?? 100_000);
 const loadSeconds = Number(process.env['ORCHARD_BENCH_LOAD_SECONDS'] ?? 30);
-const freshTokens = Number(process.env['ORCHARD_BENCH_SYNC_TOKENS'] ?? 6);
+const freshTokens = devicesIdleOnly ? 0 : Number(process.env['ORCHARD_BENCH_SYNC_TOKENS'] ?? 6);
 const connections = 50;
-const targets = { devices: '/api/v1/devices?limit=50', tokens: '/api/v1/abm-tokens' } as const;
+const allTargets = { devices: '/api/v1/devices?limit=50', tokens: '/api/v1/abm-tokens' } as const;
+const targets: Partial<typeof allTargets> = devicesIdleOnly ? { devices: allTargets.devices } : allTargets;
 const log = (line: string) => process.stderr.write(`[api-load ${engine}] ${line}\n`);
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
@@ -88,15 +95,19 @@ try {
   /** One autocannon run on `path`, with the server's largest event-loop delay meanwhile. */
   const load = async (path: string, seconds: number) => {
     const watch = await watchEventLoopDelay(server.url, metricsToken);
+    // CLOCK_MONOTONIC µs, the clock of a V8 CPU profile: bench/cpu-profile.ts <file> <fromUs> <toUs>.
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     const result = await autocannon({
       url: `${server.url}${path}`,
       connections,
       duration: seconds,
       headers: { authorization: `Bearer ${apiKey}` },
     });
+    const toUs = Number(process.hrtime.bigint() / 1000n);
     const maxEventLoopDelayMs = await watch.stop();
     return {
       window: { from: result.start.getTime(), to: result.finish.getTime() },
+      profileWindowUs: [fromUs, toUs],
       requestsPerSecond: round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
@@ -176,7 +187,7 @@ try {
     }
 
     const duringSync: Record<string, unknown> = {};
-    for (const [name, path] of Object.entries(targets)) {
+    for (const [name, path] of devicesIdleOnly ? [] : Object.entries(targets)) {
       const sync = keepSyncing();
       const { window, ...result } = await load(path, loadSeconds);
       const overlap = await sync.stop(window);
