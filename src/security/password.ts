@@ -2,9 +2,12 @@
 // the parameters live in the encoded hash so they can be raised without breaking old hashes.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const N = 2 ** 15;
+// OWASP's scrypt setting for 8 MiB (N=2^13, r=8, p=10): as strong as its N=2^17 one, and
+// the p lanes run one after another in the same 8 MiB. Orchard runs on small boxes where four
+// concurrent sign-ins at the old N=2^15 held 128 MiB of the libuv pool's memory at once.
+const N = 2 ** 13;
 const R = 8;
-const P = 1;
+const P = 10;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 
@@ -22,12 +25,13 @@ function scryptAsync(password: string, salt: Buffer, keylen: number, options: Sc
   });
 }
 
+/** What OpenSSL allocates for one hash: the V table (128·r·(N+2) bytes) plus p blocks of 128·r. */
 function memoryFor(n: number, r: number, p: number): number {
-  return 128 * n * r * p;
+  return 128 * r * (n + 2 + p);
 }
 
 function options(n: number, r: number, p: number): ScryptOptions {
-  // Node's default maxmem (32 MiB) is exactly what N=2^15, r=8 needs and scrypt rejects it.
+  // Node's default maxmem (32 MiB) refuses hashes made at N=2^15, r=8, which older Orchards stored.
   return { N: n, r, p, maxmem: 2 * memoryFor(n, r, p) };
 }
 

@@ -3,12 +3,15 @@ import { test } from 'node:test';
 import { hashPassword, passwordNeedsRehash, passwordProblems, verifyPassword } from '../../src/security/password.js';
 
 // Made by Python's hashlib.scrypt(b"correct horse battery staple", salt=bytes(range(16)),
-// n=2**15, r=8, p=1, dklen=32): an independent implementation of the same encoding.
-const PYTHON_HASH = 'scrypt$32768$8$1$AAECAwQFBgcICQoLDA0ODw==$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg=';
+// n=2**13, r=8, p=10, dklen=32): an independent implementation of the same encoding.
+const PYTHON_HASH = 'scrypt$8192$8$10$AAECAwQFBgcICQoLDA0ODw==$38oWmPC6n0dnWNXh5dHtNXu4bNkqhenh9xtoeULmCOI=';
+// The same password at n=2**15, r=8, p=1, as Orchard stored it before: it needs 32 MiB, more
+// than Node's default limit.
+const PYTHON_HASH_BEFORE = 'scrypt$32768$8$1$AAECAwQFBgcICQoLDA0ODw==$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg=';
 
 test('a hashed password verifies, and a wrong one does not', async () => {
   const encoded = await hashPassword('correct horse battery staple');
-  assert.match(encoded, /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+  assert.match(encoded, /^scrypt\$8192\$8\$10\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
   assert.equal(await verifyPassword('correct horse battery staple', encoded), true);
   assert.equal(await verifyPassword('correct horse battery stapl', encoded), false);
   assert.equal(await verifyPassword('', encoded), false);
@@ -18,6 +21,12 @@ test('a hash made by another scrypt implementation verifies', async () => {
   assert.equal(await verifyPassword('correct horse battery staple', PYTHON_HASH), true);
   assert.equal(await verifyPassword('Correct horse battery staple', PYTHON_HASH), false);
   assert.equal(passwordNeedsRehash(PYTHON_HASH), false);
+});
+
+test('a hash stored with the earlier N=2^15, p=1 still verifies, and is rehashed at the next sign-in', async () => {
+  assert.equal(await verifyPassword('correct horse battery staple', PYTHON_HASH_BEFORE), true);
+  assert.equal(await verifyPassword('correct horse battery stapl', PYTHON_HASH_BEFORE), false);
+  assert.equal(passwordNeedsRehash(PYTHON_HASH_BEFORE), true);
 });
 
 test('two hashes of one password differ (random salt)', async () => {
