@@ -6,6 +6,7 @@ import * as appleIssueExpired from './0004-apple-issue-expired.js';
 import * as enrollment from './0005-enrollment.js';
 import * as deviceCounts from './0006-device-counts.js';
 import * as syncLeaseKey from './0007-sync-lease-key.js';
+import * as deviceStatusStatistics from './0008-device-status-statistics.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0005-enrollment': enrollment,
   '0006-device-counts': deviceCounts,
   '0007-sync-lease-key': syncLeaseKey,
+  '0008-device-status-statistics': deviceStatusStatistics,
 };
 
 export const migrationProvider: MigrationProvider = {
