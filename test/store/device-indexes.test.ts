@@ -71,7 +71,7 @@ for (const { engine, skip } of await engines()) {
         for (const name of await indexesIn(query.sql, query.parameters)) used.add(name);
       }
       const indexes = await secondaryIndexes();
-      assert.ok(indexes.length >= 8, `found ${indexes.join(', ')}`);
+      assert.ok(indexes.length >= 7, `found ${indexes.join(', ')}`);
       assert.deepEqual(
         indexes.filter((name) => !used.has(name)),
         [],

@@ -7,6 +7,7 @@ import * as enrollment from './0005-enrollment.js';
 import * as deviceCounts from './0006-device-counts.js';
 import * as syncLeaseKey from './0007-sync-lease-key.js';
 import * as deviceStatusStatistics from './0008-device-status-statistics.js';
+import * as dropStatusIndexes from './0009-drop-status-indexes.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0006-device-counts': deviceCounts,
   '0007-sync-lease-key': syncLeaseKey,
   '0008-device-status-statistics': deviceStatusStatistics,
+  '0009-drop-status-indexes': dropStatusIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -150,12 +150,27 @@ export class KyselyDeviceRepository implements DeviceRepository {
   async list(filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
     if (filter.onlyCustomerIds !== undefined && filter.onlyCustomerIds.length === 0) return { items: [] };
     const scoped = filter.customerId !== undefined || filter.siteId !== undefined || filter.abmTokenId !== undefined;
-    let q = this.rows.orderBy('devices.serial_number').limit(page.limit + 1);
+    const byStatus = filter.enrollmentState !== undefined || filter.profileStatus !== undefined;
+    // Without a customer, site or token, nothing indexes state or status (migration 0009: those
+    // two indexes were a third of a sync's writes). The maintained counts say how common the
+    // filter's devices are: none, and the page is empty; common, and walking the serial index
+    // finds a page within a few thousand rows; rare, and reading the table once and sorting what
+    // it keeps beats walking the index through every device (SQLite must be told; PostgreSQL's
+    // statistics tell it).
+    let walkSerials = true;
+    if (!scoped && byStatus) {
+      const share = await this.shareMatching(filter);
+      if (share === 0) return { items: [] };
+      walkSerials = share >= DENSE_SHARE;
+    }
+    let q = this.rows
+      .orderBy(walkSerials || this.postgres ? sql`devices.serial_number` : sql`+devices.serial_number`)
+      .limit(page.limit + 1);
     if (scoped || filter.onlyCustomerIds !== undefined) q = q.where((eb) => scopeWhere(eb, filter));
     // With a customer, site or token, that scope's (column, serial) index drives the page and
     // state and profile status are checked row by row: PostgreSQL otherwise walks the whole
-    // (profile_status, serial) index when one status covers nearly every device (117 ms at a
-    // million devices against 4 ms). coalesce() keeps both engines off those indexes here.
+    // serial index when one status covers nearly every device (117 ms at a million devices
+    // against 4 ms). coalesce() keeps both engines off other plans here.
     if (filter.enrollmentState !== undefined) {
       q = scoped
         ? q.where(sql`coalesce(devices.enrollment_state, '')`, '=', filter.enrollmentState)
@@ -234,7 +249,34 @@ export class KyselyDeviceRepository implements DeviceRepository {
     if (scope.onlyCustomerIds !== undefined && scope.onlyCustomerIds.length === 0) {
       return { total: 0, byEnrollmentState, byProfileStatus };
     }
-    // Maintained counts (migration 0006): a few rows per token, whatever the number of devices.
+    let total = 0;
+    for (const row of await this.counted(scope)) {
+      const n = Number(row.n);
+      total += n;
+      byEnrollmentState[row.enrollment_state] += n;
+      byProfileStatus[profileStatusKey(row.profile_status)] += n;
+    }
+    return { total, byEnrollmentState, byProfileStatus };
+  }
+
+  /** The share of the scope's devices that pass the filter's state and status, from the counts. */
+  private async shareMatching(filter: DeviceFilter): Promise<number> {
+    let total = 0;
+    let matching = 0;
+    for (const row of await this.counted(filter)) {
+      const n = Number(row.n);
+      total += n;
+      if (
+        (filter.enrollmentState === undefined || row.enrollment_state === filter.enrollmentState) &&
+        (filter.profileStatus === undefined || row.profile_status === filter.profileStatus)
+      )
+        matching += n;
+    }
+    return total === 0 ? 0 : matching / total;
+  }
+
+  /** Maintained counts (migration 0006) by state and status: a few rows per token, whatever the number of devices. */
+  private counted(scope: DeviceScope) {
     let q = this.db
       .selectFrom('device_counts')
       .select(['enrollment_state', 'profile_status', (eb) => eb.fn.sum<number | string>('n').as('n')])
@@ -243,16 +285,16 @@ export class KyselyDeviceRepository implements DeviceRepository {
     if (scope.siteId !== undefined) q = q.where('site_id', '=', scope.siteId);
     if (scope.abmTokenId !== undefined) q = q.where('abm_token_id', '=', scope.abmTokenId);
     if (scope.onlyCustomerIds !== undefined) q = q.where('customer_id', 'in', scope.onlyCustomerIds);
-    let total = 0;
-    for (const row of await q.execute()) {
-      const n = Number(row.n);
-      total += n;
-      byEnrollmentState[row.enrollment_state] += n;
-      byProfileStatus[profileStatusKey(row.profile_status)] += n;
-    }
-    return { total, byEnrollmentState, byProfileStatus };
+    return q.execute();
   }
 }
+
+/**
+ * A state or status shared by at least this share of the devices in view fills a page of 50
+ * within about 2,500 rows walked in serial order; below it, one read of the table and a sort of
+ * what it keeps is cheaper.
+ */
+const DENSE_SHARE = 0.02;
 
 function profileStatusKey(status: string | null): ProfileStatusKey {
   return (PROFILE_STATUS_KEYS as readonly string[]).includes(status ?? '') && status !== 'unknown'
