@@ -39,6 +39,8 @@ export async function measureDeviceApi(url: string, apiKey: string, scope: ApiSc
     'devices by customer and profile status': () =>
       `/api/v1/devices?limit=50&customerId=${pick(scope.customerIds)}&profileStatus=assigned`,
     'devices by enrollment state (none match)': () => '/api/v1/devices?limit=50&enrollmentState=enrolled',
+    'devices by a common profile status (99.5 %)': () => '/api/v1/devices?limit=50&profileStatus=assigned',
+    'devices by a rare profile status (0.5 %)': () => '/api/v1/devices?limit=50&profileStatus=pushed',
     'devices by serial prefix': () => `/api/v1/devices?limit=50&q=${pick(scope.serials).slice(0, 3).toLowerCase()}`,
     'one device': () => `/api/v1/devices/${pick(scope.serials)}`,
     'summary of a customer': () => `/api/v1/devices/summary?customerId=${pick(scope.customerIds)}`,
@@ -107,7 +109,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           assetTag: null,
           os: 'iOS',
           deviceFamily: 'iPhone',
-          profileStatus: 'assigned',
+          // One in 200 already pushed: the rare status the list must still find quickly.
+          profileStatus: i % 200 === 199 ? 'pushed' : 'assigned',
           profileUuid: 'P',
           profileAssignTime: now,
           profilePushTime: null,
