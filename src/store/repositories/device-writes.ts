@@ -23,7 +23,7 @@
  * parameter: one statement text per engine, prepared once, whatever the page size.
  */
 import { setImmediate } from 'node:timers/promises';
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Device } from '../../apple/dep/index.js';
 import type { Database, EnrollmentState, ProfileAssignStatus } from '../schema.js';
 
@@ -311,17 +311,18 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
   }
 
   /**
-   * Serials for `serial_number in (…)`, bound as one JSON parameter: one statement text
-   * whatever the count. A list of 1000 parameters beside `abm_token_id = ?` let PostgreSQL,
-   * before it had statistics for a freshly synced token, read all of the token's devices
-   * through (token, serial) for every batch of 1000, which made a sync quadratic; the set
-   * from JSON is looked up by primary key instead.
+   * `serial_number` is one of these, bound as one parameter: one statement text whatever the
+   * count. A list of 1,000 parameters beside `abm_token_id = ?` let PostgreSQL, before it had
+   * statistics for a freshly synced token, read all of the token's devices through (token,
+   * serial) for every batch of 1,000, which made a sync quadratic. A set read from JSON in a
+   * subquery was worse: PostgreSQL sometimes re-read the JSON for every device of the token,
+   * 2–3 s per batch (`bench/sync-kill.ts`). `= any(array)` is a primary-key lookup per serial
+   * to PostgreSQL's planner, whatever it knows; SQLite reads the JSON once.
    */
-  private listed(serials: readonly string[]): RawBuilder<string> {
-    const json = JSON.stringify(serials);
+  private serialIn(serials: readonly string[]): RawBuilder<SqlBool> {
     return this.postgres
-      ? sql<string>`(select json_array_elements_text(cast(${json} as json)))`
-      : sql<string>`(select value from json_each(${json}))`;
+      ? sql<SqlBool>`devices.serial_number = any(cast(${[...serials]} as text[]))`
+      : sql<SqlBool>`devices.serial_number in (select value from json_each(${JSON.stringify(serials)}))`;
   }
 
   async markUnseenRemoved(tokenId: string, fetchRun: string, now: string): Promise<number> {
@@ -360,7 +361,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
     const result = await this.db
       .updateTable('devices')
       .set({ profile_assign_status: 'pending', profile_assign_error: null, profile_retry_at: null, updated_at: now })
-      .where('serial_number', 'in', this.listed(serials))
+      .where(this.serialIn(serials))
       .where('abm_token_id', '=', tokenId)
       .where('removed_at', 'is', null)
       .where((eb) => eb.or([eb('profile_uuid', 'is', null), eb('profile_uuid', '<>', profileUuid)]))
@@ -434,7 +435,7 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
       await this.db
         .updateTable('devices')
         .set(set)
-        .where('serial_number', 'in', this.listed(serials))
+        .where(this.serialIn(serials))
         .where('abm_token_id', '=', tokenId)
         .execute();
     }
