@@ -3,9 +3,7 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   type KyselyConfig,
-  type SqliteDatabase as KyselySqliteDatabase,
   sql,
   type MigrationResult,
   type PostgresCursor,
@@ -17,7 +15,7 @@ import pg from 'pg';
 import type { DatabaseConfig, PostgresTimeouts } from '../config/config.js';
 import { preparePrivateSqliteFile } from '../config/paths.js';
 import { migrationProvider } from './migrations/index.js';
-import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
+import { orchardSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
 export type Engine = DatabaseConfig['engine'];
@@ -54,62 +52,13 @@ export function openDb(config: DatabaseConfig, options: OpenOptions = {}): Db {
 function openSqlite(file: string, options: OpenOptions): Kysely<Database> {
   // The file holds sealed secrets, password hashes and sessions: nobody else's business.
   if (file !== ':memory:') preparePrivateSqliteFile(file);
-  const database = openSqliteDatabase(file);
-  // WAL lets readers proceed while a writer commits; busy_timeout makes a second process
-  // (the CLI next to a running server) wait for the lock instead of failing at once.
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  // Deleted rows are overwritten, not just unlinked: a deleted token's sealed keys should not
-  // linger in free pages of the file.
-  database.pragma('secure_delete = ON');
-  return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
-    ...queryLog(options),
-  });
+  return new Kysely<Database>({ dialect: orchardSqliteDialect(file), ...queryLog(options) });
 }
 
 function queryLog(options: OpenOptions): Pick<KyselyConfig, 'log'> {
   const onQuery = options.onQuery;
   if (onQuery === undefined) return {};
   return { log: (event) => onQuery(event.query.sql, event.query.parameters) };
-}
-
-/** Distinct statement texts kept prepared; Orchard's queries come in a few hundred shapes. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely's SQLite driver prepares every query anew. The sync and the API run the same few
- * hundred statements over and over, and preparing them again was about 5 % of a sync's CPU, so
- * prepared statements are kept by their text (least recently used out). A statement being
- * iterated stays busy until its stream ends, so streams get a fresh one.
- */
-function withStatementCache(database: SqliteDatabase): KyselySqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  return {
-    close: () => {
-      cache.clear();
-      database.close();
-    },
-    prepare: (source) => {
-      let statement = cache.get(source);
-      if (statement === undefined) {
-        statement = database.prepare(source);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      } else {
-        cache.delete(source);
-      }
-      cache.set(source, statement);
-      const cached = statement;
-      return {
-        reader: cached.reader,
-        all: (parameters) => cached.all(parameters),
-        run: (parameters) => cached.run(parameters),
-        iterate: (parameters) => database.prepare(source).iterate(parameters),
-      };
-    },
-  };
 }
 
 /** Statement texts run as named prepared statements on PostgreSQL, with their names. */

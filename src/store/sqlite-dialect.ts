@@ -1,0 +1,182 @@
+/**
+ * Kysely on SQLite with the writer off the main thread. Reads outside a transaction run on the
+ * main thread's own connection, synchronously (a page of the device list takes well under a
+ * millisecond); every write and every transaction goes to the writer connection on its worker
+ * thread (sqlite-writer.ts), one at a time. A sync's writes therefore never stall the API,
+ * and WAL gives each read the last committed state, as PostgreSQL's read committed does.
+ *
+ * `:memory:` has no file for two connections to share: it runs on one connection on the main
+ * thread, as Kysely's own SQLite driver does.
+ */
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  type SqliteDatabase as KyselySqliteDatabase,
+} from 'kysely';
+import { PreparedStatements, openOrchardSqlite } from './sqlite-connection.js';
+import { SqliteWriter, type WriterResult } from './sqlite-writer.js';
+
+export function orchardSqliteDialect(file: string): Dialect {
+  if (file === ':memory:') {
+    return new SqliteDialect({ database: async () => asKyselyDatabase(openOrchardSqlite(file, 'writer')) });
+  }
+  return {
+    createDriver: () => new SplitSqliteDriver(file),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new SqliteAdapter(),
+    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+  };
+}
+
+function asKyselyDatabase(database: ReturnType<typeof openOrchardSqlite>): KyselySqliteDatabase {
+  const statements = new PreparedStatements(database);
+  return {
+    close: () => statements.close(),
+    prepare: (source) => {
+      const statement = statements.get(source);
+      return {
+        reader: statement.reader,
+        all: (parameters) => statement.all(parameters),
+        run: (parameters) => statement.run(parameters),
+        iterate: (parameters) => statements.fresh(source).iterate(parameters),
+      };
+    },
+  };
+}
+
+/** One holder at a time: a transaction from begin to release, or a single write. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async lock(): Promise<() => void> {
+    let unlock!: () => void;
+    const held = new Promise<void>((resolve) => {
+      unlock = resolve;
+    });
+    const before = this.tail;
+    this.tail = before.then(() => held);
+    await before;
+    return unlock;
+  }
+}
+
+class SplitSqliteDriver implements Driver {
+  private writer: SqliteWriter | undefined;
+  private reader: PreparedStatements | undefined;
+  private readonly writes = new Mutex();
+
+  constructor(private readonly file: string) {}
+
+  async init(): Promise<void> {
+    // The writer first: it puts the file in WAL mode before the reader opens it.
+    this.writer = await SqliteWriter.start(this.file);
+    this.reader = new PreparedStatements(openOrchardSqlite(this.file, 'reader'));
+  }
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    if (this.writer === undefined || this.reader === undefined) throw new Error('driver not initialised');
+    return Promise.resolve(new SplitConnection(this.reader, this.writer, this.writes));
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as SplitConnection).begin();
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoted(name)}`));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoted(name)}`));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`release ${quoted(name)}`));
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as SplitConnection).release();
+    return Promise.resolve();
+  }
+
+  async destroy(): Promise<void> {
+    await this.writes.lock();
+    this.reader?.close();
+    await this.writer?.close();
+  }
+}
+
+function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+class SplitConnection implements DatabaseConnection {
+  /** Set from begin to release: the transaction holds the writer. */
+  private unlock: (() => void) | undefined;
+
+  constructor(
+    private readonly reader: PreparedStatements,
+    private readonly writer: SqliteWriter,
+    private readonly writes: Mutex,
+  ) {}
+
+  async begin(): Promise<void> {
+    this.unlock = await this.writes.lock();
+    await this.onWriter(CompiledQuery.raw('begin'));
+  }
+
+  release(): void {
+    this.unlock?.();
+    this.unlock = undefined;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.unlock !== undefined) return this.onWriter(query);
+    if (SelectQueryNode.is(query.query)) {
+      return { rows: this.reader.get(query.sql).all(query.parameters) as R[] };
+    }
+    const unlock = await this.writes.lock();
+    try {
+      return await this.onWriter(query);
+    } finally {
+      unlock();
+    }
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (this.unlock !== undefined || !SelectQueryNode.is(query.query)) {
+      throw new Error('SQLite streams only select queries outside a transaction');
+    }
+    for (const row of this.reader.fresh(query.sql).iterate(query.parameters)) yield { rows: [row as R] };
+  }
+
+  private async onWriter<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return resultOf<R>(await this.writer.execute(query.sql, query.parameters));
+  }
+}
+
+function resultOf<R>(result: WriterResult): QueryResult<R> {
+  if ('rows' in result) return { rows: result.rows as R[] };
+  return {
+    numAffectedRows: BigInt(result.changes),
+    insertId: BigInt(result.lastInsertRowid),
+    rows: [],
+  };
+}
