@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type Generated } from 'kysely';
 import { violationOf } from '../../src/store/errors.js';
 import { orchardSqliteDialect } from '../../src/store/sqlite-dialect.js';
 
 interface Tables {
-  parents: { id: number; name: string };
-  children: { id: number; parent_id: number; data: Buffer | null };
+  parents: { id: Generated<number>; name: string };
+  children: { id: Generated<number>; parent_id: number; data: Buffer | null };
   numbers: { n: number };
 }
 

@@ -22,7 +22,6 @@
  * A page is written by two statements (upsert, removal) reading the whole page as one JSON
  * parameter: one statement text per engine, prepared once, whatever the page size.
  */
-import { setImmediate } from 'node:timers/promises';
 import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Device } from '../../apple/dep/index.js';
 import type { Database, EnrollmentState, ProfileAssignStatus } from '../schema.js';
@@ -133,41 +132,6 @@ function pageRows(entries: ReadonlyArray<{ device: Device; ord: number }>): stri
   );
 }
 
-/**
- * SQLite writes on the event loop's thread: a page is written a few hundred serials per
- * statement, with the loop let go between them, so no request waits behind a whole page.
- * PostgreSQL works in its own process and takes the page in one statement per kind.
- */
-const SQLITE_ROWS_PER_STATEMENT = 250;
-
-/**
- * The page sorted by serial (Apple's order kept within a serial) and cut into pieces that
- * never split one serial's entries, so "latest per serial" holds within each piece.
- */
-function pieces(devices: readonly Device[], size: number): Array<Array<{ device: Device; ord: number }>> {
-  const entries = devices
-    .map((device, ord) => ({ device, ord }))
-    .sort((a, b) =>
-      a.device.serialNumber < b.device.serialNumber
-        ? -1
-        : a.device.serialNumber > b.device.serialNumber
-          ? 1
-          : a.ord - b.ord,
-    );
-  const out: Array<Array<{ device: Device; ord: number }>> = [];
-  let piece: Array<{ device: Device; ord: number }> = [];
-  for (const entry of entries) {
-    const last = piece.at(-1);
-    if (piece.length >= size && last !== undefined && last.device.serialNumber !== entry.device.serialNumber) {
-      out.push(piece);
-      piece = [];
-    }
-    piece.push(entry);
-  }
-  if (piece.length > 0) out.push(piece);
-  return out;
-}
-
 export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
   private readonly postgres: boolean;
 
@@ -191,28 +155,13 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
         from incoming)`;
   }
 
+  /**
+   * The whole page in one statement per kind, on both engines: SQLite's writer works on a thread
+   * of its own (store/sqlite-dialect.ts), so a page's write holds no request up.
+   */
   async applyPage(target: PageTarget, devices: readonly Device[]): Promise<PageWritten> {
-    let stored = 0;
-    let removed = 0;
-    const waiting: string[] = [];
-    const all = this.postgres
-      ? [devices.map((device, ord) => ({ device, ord }))]
-      : pieces(devices, SQLITE_ROWS_PER_STATEMENT);
-    for (const [i, piece] of all.entries()) {
-      if (i > 0) await setImmediate();
-      const written = await this.applyPiece(target, piece);
-      stored += written.stored;
-      removed += written.removed;
-      waiting.push(...written.waiting);
-    }
-    return { stored, removed, waiting };
-  }
-
-  private async applyPiece(
-    target: PageTarget,
-    entries: ReadonlyArray<{ device: Device; ord: number }>,
-  ): Promise<PageWritten> {
-    if (entries.length === 0) return { stored: 0, removed: 0, waiting: [] };
+    if (devices.length === 0) return { stored: 0, removed: 0, waiting: [] };
+    const entries = devices.map((device, ord) => ({ device, ord }));
     const page = pageRows(entries);
     const text = (value: string | null) => sql`cast(${value} as text)`;
     const now = text(target.now);
