@@ -2,13 +2,15 @@
 // rows) and on GET /api/v1/abm-tokens (the token list with device counts), against the built
 // `orchard serve` holding one synced token of 100,000 devices — first idle, then while a
 // 100,000-device token of its own syncs from the sandbox (its own process). Prints req/s,
-// latency p50 / p99, non-2xx answers and the server's largest event-loop delay per run.
+// latency p50 / p99, non-2xx answers and the server's largest event-loop delay per run, and
+// the largest delay during one such sync with no load at all.
 //   npm run build:server
 //   npx tsx bench/api-load.ts <sqlite|postgres> [devicesPerToken=100000] [--devices-idle]
 // --devices-idle: only the idle run on the devices page (no token list, no run during a sync,
 // and no fresh tokens made for those), for a quick look at the API's own cost.
 // ORCHARD_BENCH_LOAD_SECONDS: length of each load run (default 30; 5 for a quick check).
-// ORCHARD_BENCH_SYNC_TOKENS: fresh tokens kept for the runs during a sync (default 6).
+// ORCHARD_BENCH_SYNC_TOKENS: fresh tokens kept for the sync alone and the runs during a sync
+// (default 7).
 // PostgreSQL: ORCHARD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
 //
 // During a sync: each run starts a full sync of a fresh token (never synced, so every device
@@ -40,7 +42,7 @@ const [engine = 'sqlite', perTokenArg] = process.argv.slice(2).filter((a) => !a.
 ];
 const perToken = Number(perTokenArg ?? 100_000);
 const loadSeconds = Number(process.env['ORCHARD_BENCH_LOAD_SECONDS'] ?? 30);
-const freshTokens = devicesIdleOnly ? 0 : Number(process.env['ORCHARD_BENCH_SYNC_TOKENS'] ?? 6);
+const freshTokens = devicesIdleOnly ? 0 : Number(process.env['ORCHARD_BENCH_SYNC_TOKENS'] ?? 7);
 const connections = 50;
 const allTargets = { devices: '/api/v1/devices?limit=50', tokens: '/api/v1/abm-tokens' } as const;
 const targets: Partial<typeof allTargets> = devicesIdleOnly ? { devices: allTargets.devices } : allTargets;
@@ -186,6 +188,25 @@ try {
       log(`idle ${name}: ${JSON.stringify(idle[name])}`);
     }
 
+    // The sync alone: one fresh token's full sync with no load but the once-a-second /metrics
+    // scrape, which tells the sync's own event-loop stalls from those of 50 connections always
+    // waiting (one loop turn then serves every ready request, and the timer measuring the
+    // delay waits for all of them).
+    let syncAlone: Record<string, unknown> | undefined;
+    const aloneToken = devicesIdleOnly ? undefined : fresh.shift();
+    if (aloneToken !== undefined) {
+      const watch = await watchEventLoopDelay(server.url, metricsToken);
+      const start = performance.now();
+      await requestSync(server.url, apiKey, aloneToken);
+      const syncError = await waitSynced(db.kysely, aloneToken);
+      syncAlone = {
+        syncSeconds: round((performance.now() - start) / 1000, 1),
+        syncError,
+        maxEventLoopDelayMs: await watch.stop(),
+      };
+      log(`sync alone: ${JSON.stringify(syncAlone)}`);
+    }
+
     const duringSync: Record<string, unknown> = {};
     for (const [name, path] of devicesIdleOnly ? [] : Object.entries(targets)) {
       const sync = keepSyncing();
@@ -209,6 +230,7 @@ try {
           secondsPerRun: loadSeconds,
           baseSyncSeconds,
           idle,
+          syncAlone,
           duringSync,
           serverPeakRssMb: server.peakRssMb(),
         },
