@@ -67,6 +67,7 @@ const UNAVAILABLE_NODE_CODES: Readonly<Record<string, Unavailability>> = {
   ETIMEDOUT: 'timeout',
   ECONNRESET: 'connection_lost',
   EPIPE: 'connection_lost',
+  ERR_SQLITE_WRITER_LOST: 'connection_lost', // SQLite's writer thread ended (store/sqlite-writer.ts)
   SQLITE_BUSY: 'busy',
   SQLITE_LOCKED: 'busy',
   SQLITE_FULL: 'out_of_resources',

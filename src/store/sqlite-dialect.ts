@@ -23,14 +23,14 @@ import {
   type SqliteDatabase as KyselySqliteDatabase,
 } from 'kysely';
 import { PreparedStatements, openOrchardSqlite } from './sqlite-connection.js';
-import { SqliteWriter, type WriterResult } from './sqlite-writer.js';
+import { SqliteWriter, type WriterOptions, type WriterResult } from './sqlite-writer.js';
 
-export function orchardSqliteDialect(file: string): Dialect {
+export function orchardSqliteDialect(file: string, options: WriterOptions = {}): Dialect {
   if (file === ':memory:') {
     return new SqliteDialect({ database: async () => asKyselyDatabase(openOrchardSqlite(file, 'writer')) });
   }
   return {
-    createDriver: () => new SplitSqliteDriver(file),
+    createDriver: () => new SplitSqliteDriver(file, options),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
@@ -70,21 +70,45 @@ class Mutex {
 }
 
 class SplitSqliteDriver implements Driver {
-  private writer: SqliteWriter | undefined;
+  /** The writer thread, or its start under way. */
+  private writer: Promise<SqliteWriter> | undefined;
   private reader: PreparedStatements | undefined;
   private readonly writes = new Mutex();
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly options: WriterOptions,
+  ) {}
 
   async init(): Promise<void> {
     // The writer first: it puts the file in WAL mode before the reader opens it.
-    this.writer = await SqliteWriter.start(this.file);
+    await this.liveWriter();
     this.reader = new PreparedStatements(openOrchardSqlite(this.file, 'reader'));
   }
 
+  /**
+   * The writer thread, started again if it has ended: the statements it owed failed with it
+   * (a 503), and what comes after gets a fresh thread and connection instead of failing too.
+   * A start that fails fails its caller; the next caller tries again.
+   */
+  private async liveWriter(): Promise<SqliteWriter> {
+    for (;;) {
+      const starting = (this.writer ??= SqliteWriter.start(this.file, this.options));
+      let writer: SqliteWriter;
+      try {
+        writer = await starting;
+      } catch (error) {
+        if (this.writer === starting) this.writer = undefined;
+        throw error;
+      }
+      if (!writer.ended) return writer;
+      if (this.writer === starting) this.writer = undefined;
+    }
+  }
+
   acquireConnection(): Promise<DatabaseConnection> {
-    if (this.writer === undefined || this.reader === undefined) throw new Error('driver not initialised');
-    return Promise.resolve(new SplitConnection(this.reader, this.writer, this.writes));
+    if (this.reader === undefined) throw new Error('driver not initialised');
+    return Promise.resolve(new SplitConnection(this.reader, () => this.liveWriter(), this.writes));
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -119,7 +143,8 @@ class SplitSqliteDriver implements Driver {
   async destroy(): Promise<void> {
     await this.writes.lock();
     this.reader?.close();
-    await this.writer?.close();
+    const writer = await this.writer?.catch(() => undefined);
+    await writer?.close();
   }
 }
 
@@ -128,47 +153,55 @@ function quoted(name: string): string {
 }
 
 class SplitConnection implements DatabaseConnection {
-  /** Set from begin to release: the transaction holds the writer. */
-  private unlock: (() => void) | undefined;
+  /** Set from begin to release: the transaction holds the writer mutex and this thread. */
+  private transaction: { unlock: () => void; writer: SqliteWriter } | undefined;
 
   constructor(
     private readonly reader: PreparedStatements,
-    private readonly writer: SqliteWriter,
+    private readonly writer: () => Promise<SqliteWriter>,
     private readonly writes: Mutex,
   ) {}
 
   async begin(): Promise<void> {
-    this.unlock = await this.writes.lock();
-    await this.onWriter(CompiledQuery.raw('begin'));
+    const unlock = await this.writes.lock();
+    try {
+      // Pinned: should the thread end mid-transaction, the rest fails with it rather than
+      // running on a new connection outside the transaction.
+      this.transaction = { unlock, writer: await this.writer() };
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+    await this.onWriter(this.transaction.writer, CompiledQuery.raw('begin'));
   }
 
   release(): void {
-    this.unlock?.();
-    this.unlock = undefined;
+    this.transaction?.unlock();
+    this.transaction = undefined;
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.unlock !== undefined) return this.onWriter(query);
+    if (this.transaction !== undefined) return this.onWriter(this.transaction.writer, query);
     if (SelectQueryNode.is(query.query)) {
       return { rows: this.reader.get(query.sql).all(query.parameters) as R[] };
     }
     const unlock = await this.writes.lock();
     try {
-      return await this.onWriter(query);
+      return await this.onWriter(await this.writer(), query);
     } finally {
       unlock();
     }
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-    if (this.unlock !== undefined || !SelectQueryNode.is(query.query)) {
+    if (this.transaction !== undefined || !SelectQueryNode.is(query.query)) {
       throw new Error('SQLite streams only select queries outside a transaction');
     }
     for (const row of this.reader.fresh(query.sql).iterate(query.parameters)) yield { rows: [row as R] };
   }
 
-  private async onWriter<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return resultOf<R>(await this.writer.execute(query.sql, query.parameters));
+  private async onWriter<R>(writer: SqliteWriter, query: CompiledQuery): Promise<QueryResult<R>> {
+    return resultOf<R>(await writer.execute(query.sql, query.parameters));
   }
 }
 

@@ -32,12 +32,26 @@ const threadFile = new URL(`./sqlite-writer-thread${path.extname(fileURLToPath(i
  * through --import, does not reach a worker's entry on Node 20, so the thread registers it
  * itself before importing its file. Built, the thread is plain JavaScript.
  */
-function startThread(file: string): Worker {
+function startThread(file: string, options: WriterOptions): Worker {
   const workerData = { file };
-  if (threadFile.pathname.endsWith('.js')) return new Worker(threadFile, { workerData });
+  const resourceLimits = options.heapLimitMb === undefined ? {} : { maxOldGenerationSizeMb: options.heapLimitMb };
+  if (threadFile.pathname.endsWith('.js')) return new Worker(threadFile, { workerData, resourceLimits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(threadFile.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
+}
+
+export interface WriterOptions {
+  /** Caps the thread's V8 old generation; a result that does not fit ends the thread. */
+  readonly heapLimitMb?: number;
+}
+
+/**
+ * The writer thread ended while statements were owed (it ran out of memory, or crashed). What
+ * they did is rolled back with the thread's connection; store/errors.ts makes it a 503.
+ */
+export class WriterLostError extends Error {
+  readonly code = 'ERR_SQLITE_WRITER_LOST';
 }
 
 export class SqliteWriter {
@@ -48,13 +62,18 @@ export class SqliteWriter {
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: WriterReply) => this.settle(reply));
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+    worker.on('error', (error) => this.fail(new WriterLostError(`the SQLite writer thread failed: ${error.message}`)));
+    worker.on('exit', (code) => this.fail(new WriterLostError(`the SQLite writer thread exited (code ${code})`)));
+  }
+
+  /** True once the thread has ended: its owner starts another for what comes next. */
+  get ended(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Starts the thread and resolves once its connection is open and set up. */
-  static start(file: string): Promise<SqliteWriter> {
-    const worker = startThread(file);
+  static start(file: string, options: WriterOptions = {}): Promise<SqliteWriter> {
+    const worker = startThread(file, options);
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       const onExit = (code: number) => reject(new Error(`the SQLite writer thread exited (code ${code})`));

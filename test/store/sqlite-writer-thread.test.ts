@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Kysely, sql, type Generated } from 'kysely';
-import { violationOf } from '../../src/store/errors.js';
+import { unavailabilityOf, violationOf } from '../../src/store/errors.js';
 import { orchardSqliteDialect } from '../../src/store/sqlite-dialect.js';
 
 interface Tables {
@@ -149,5 +149,45 @@ describe('SQLite: the writer on its own thread, reads on the main thread', () =>
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .executeTakeFirstOrThrow();
     assert.equal(count, 80);
+  });
+});
+
+describe('SQLite: a writer thread that ends is replaced', () => {
+  let dir: string;
+  let db: Kysely<Tables>;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-writer-lost-'));
+    // A small heap, so a statement whose answer does not fit ends the thread.
+    db = new Kysely<Tables>({ dialect: orchardSqliteDialect(path.join(dir, 'test.db'), { heapLimitMb: 16 }) });
+    await sql`create table parents (id integer primary key, name text not null unique)`.execute(db);
+  });
+
+  after(async () => {
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('what the thread owed fails as a lost connection (a 503), is rolled back, and the next write gets a new thread', async () => {
+    const lost = await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('parents').values({ name: 'Half done' }).execute();
+        // 200,000 rows of 2 KB for a 16 MB heap.
+        await sql`with recursive seq (n) as (select 1 union all select n + 1 from seq where n < 200000)
+          select n, hex(randomblob(1000)) as big from seq`.execute(trx);
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.ok(lost instanceof Error, 'the transaction should have failed');
+    assert.equal(unavailabilityOf(lost), 'connection_lost');
+
+    // The new thread's connection gets the write lock at once (the old one's was given back)
+    // and finds nothing of the lost transaction.
+    await db.insertInto('parents').values({ name: 'Afterwards' }).execute();
+    const names = await db.selectFrom('parents').select('name').orderBy('name').execute();
+    assert.deepEqual(names, [{ name: 'Afterwards' }]);
   });
 });
