@@ -2,7 +2,6 @@ import {
   DEFAULT_MIGRATION_TABLE,
   Kysely,
   Migrator,
-  PostgresDialect,
   type KyselyConfig,
   sql,
   type MigrationResult,
@@ -15,6 +14,7 @@ import pg from 'pg';
 import type { DatabaseConfig, PostgresTimeouts } from '../config/config.js';
 import { preparePrivateSqliteFile } from '../config/paths.js';
 import { migrationProvider } from './migrations/index.js';
+import { OrchardPostgresDialect } from './postgres-dialect.js';
 import { orchardSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -106,7 +106,10 @@ function openPostgres(url: string, timeouts: PostgresTimeouts, options: OpenOpti
   // An idle client losing its connection (server restart, failover) emits 'error' on the
   // pool; unhandled, that would crash the process instead of failing the next query.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }), ...queryLog(options) });
+  return new Kysely<Database>({
+    dialect: new OrchardPostgresDialect({ pool: guardedPool(pool) }),
+    ...queryLog(options),
+  });
 }
 
 /**
