@@ -170,7 +170,8 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
-function asBuffer(value: unknown): unknown {
+/** A Uint8Array as a Buffer over the same memory; anything else as it is. */
+export function asBuffer(value: unknown): unknown {
   return value instanceof Uint8Array && !Buffer.isBuffer(value)
     ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
     : value;

@@ -6,41 +6,51 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PreparedStatements, openOrchardSqlite } from './sqlite-connection.js';
+import { asBuffer } from './sqlite-driver.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-thread runs as a worker thread');
 
-const { file } = workerData as { file: string };
-const statements = new PreparedStatements(openOrchardSqlite(file, 'writer'));
-
-/** Blobs arrive as Uint8Array (structured clone drops Buffer); bind them as Buffers. */
-function bindable(parameters: readonly unknown[]): unknown[] {
-  return parameters.map((value) =>
-    value instanceof Uint8Array && !Buffer.isBuffer(value)
-      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-      : value,
-  );
+/**
+ * An error as plain data: a thrown error reaches the main thread through structured clone,
+ * which keeps neither better-sqlite3's error class nor its `code` (the main thread saw
+ * "[object Object]" for a file that is not a database).
+ */
+function errorReply(id: number, error: unknown): WriterReply {
+  const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
+  return {
+    id,
+    error: {
+      name: typeof name === 'string' ? name : 'Error',
+      message: typeof message === 'string' ? message : String(error),
+      ...(typeof code === 'string' ? { code } : {}),
+    },
+  };
 }
 
-function serve(request: Extract<WriterRequest, { type: 'query' }>): WriterReply {
+function serve(statements: PreparedStatements, request: Extract<WriterRequest, { type: 'query' }>): WriterReply {
   try {
     const statement = statements.get(request.sql);
-    const parameters = bindable(request.parameters);
+    // Blobs arrive as Uint8Array (structured clone drops Buffer); bind them as Buffers.
+    const parameters = request.parameters.map(asBuffer);
     if (statement.reader) return { id: request.id, rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { id: request.id, changes, lastInsertRowid };
   } catch (error) {
-    const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
-    return {
-      id: request.id,
-      error: {
-        name: typeof name === 'string' ? name : 'Error',
-        message: typeof message === 'string' ? message : String(error),
-        ...(typeof code === 'string' ? { code } : {}),
-      },
-    };
+    return errorReply(request.id, error);
   }
+}
+
+const { file } = workerData as { file: string };
+let statements: PreparedStatements;
+try {
+  statements = new PreparedStatements(openOrchardSqlite(file, 'writer'));
+} catch (error) {
+  // Reply 0 is the start's: an error there fails the start with SQLite's code.
+  port.postMessage(errorReply(0, error));
+  port.close();
+  process.exit(1);
 }
 
 port.on('message', (request: WriterRequest) => {
@@ -50,6 +60,6 @@ port.on('message', (request: WriterRequest) => {
     port.close();
     return;
   }
-  port.postMessage(serve(request));
+  port.postMessage(serve(statements, request));
 });
 port.postMessage({ id: 0, changes: 0, lastInsertRowid: 0 } satisfies WriterReply);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SqliteError } from './sqlite-driver.js';
+import { SqliteError, asBuffer } from './sqlite-driver.js';
 
 export type WriterRequest =
   | { readonly type: 'query'; readonly id: number; readonly sql: string; readonly parameters: readonly unknown[] }
@@ -79,9 +79,13 @@ export class SqliteWriter {
       const onExit = (code: number) => reject(new Error(`the SQLite writer thread exited (code ${code})`));
       worker.once('error', onError);
       worker.once('exit', onExit);
-      worker.once('message', () => {
+      worker.once('message', (reply: WriterReply) => {
         worker.off('error', onError);
         worker.off('exit', onExit);
+        if ('error' in reply) {
+          reject(errorOf(reply.error));
+          return;
+        }
         const writer = new SqliteWriter(worker);
         worker.unref();
         resolve(writer);
@@ -116,12 +120,7 @@ export class SqliteWriter {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
     if ('error' in reply) {
-      const { name, message, code } = reply.error;
-      // The same error class and code as a statement run on this thread: store/errors.ts
-      // classifies by them (constraint, busy, schema).
-      const error = code === undefined ? new Error(message) : new SqliteError(message, code);
-      if (code === undefined) error.name = name;
-      waiting.reject(error);
+      waiting.reject(errorOf(reply.error));
     } else if ('rows' in reply) {
       waiting.resolve({ rows: reply.rows.map(withBuffers) });
     } else {
@@ -136,15 +135,21 @@ export class SqliteWriter {
   }
 }
 
+/**
+ * The same error class and code as a statement run on this thread: store/errors.ts classifies
+ * by them (constraint, busy, schema, not a database).
+ */
+function errorOf({ name, message, code }: { name: string; message: string; code?: string }): Error {
+  if (code !== undefined) return new SqliteError(message, code);
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
 /** Blobs come back as Uint8Array (structured clone drops Buffer); callers expect Buffers. */
 function withBuffers(row: unknown): unknown {
   if (row === null || typeof row !== 'object') return row;
   const values = row as Record<string, unknown>;
-  for (const key in values) {
-    const value = values[key];
-    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
-      values[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    }
-  }
+  for (const key in values) values[key] = asBuffer(values[key]);
   return row;
 }

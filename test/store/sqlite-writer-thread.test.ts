@@ -191,3 +191,16 @@ describe('SQLite: a writer thread that ends is replaced', () => {
     assert.deepEqual(names, [{ name: 'Afterwards' }]);
   });
 });
+
+test("SQLite: a file that is not a database fails the first query with SQLite's own error", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-writer-notadb-'));
+  const file = path.join(dir, 'junk.db');
+  fs.writeFileSync(file, Buffer.alloc(8192, 0x5a));
+  const db = new Kysely<Tables>({ dialect: orchardSqliteDialect(file) });
+  try {
+    await assert.rejects(sql`select 1`.execute(db), { code: 'SQLITE_NOTADB', message: 'file is not a database' });
+  } finally {
+    await db.destroy().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
