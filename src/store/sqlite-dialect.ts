@@ -23,14 +23,19 @@ import {
   type SqliteDatabase as KyselySqliteDatabase,
 } from 'kysely';
 import { PreparedStatements, openOrchardSqlite } from './sqlite-connection.js';
-import { SqliteWriter, type WriterOptions, type WriterResult } from './sqlite-writer.js';
+import { SqliteWriter, type WriterResult } from './sqlite-writer.js';
 
-export function orchardSqliteDialect(file: string, options: WriterOptions = {}): Dialect {
+export interface SqliteDialectOptions {
+  /** Starts a writer thread; tests pass one that keeps the writer, to end it as a crash would. */
+  readonly startWriter?: (file: string) => Promise<SqliteWriter>;
+}
+
+export function orchardSqliteDialect(file: string, options: SqliteDialectOptions = {}): Dialect {
   if (file === ':memory:') {
     return new SqliteDialect({ database: async () => asKyselyDatabase(openOrchardSqlite(file, 'writer')) });
   }
   return {
-    createDriver: () => new SplitSqliteDriver(file, options),
+    createDriver: () => new SplitSqliteDriver(file, options.startWriter ?? ((f) => SqliteWriter.start(f))),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
@@ -77,7 +82,7 @@ class SplitSqliteDriver implements Driver {
 
   constructor(
     private readonly file: string,
-    private readonly options: WriterOptions,
+    private readonly startWriter: (file: string) => Promise<SqliteWriter>,
   ) {}
 
   async init(): Promise<void> {
@@ -93,7 +98,7 @@ class SplitSqliteDriver implements Driver {
    */
   private async liveWriter(): Promise<SqliteWriter> {
     for (;;) {
-      const starting = (this.writer ??= SqliteWriter.start(this.file, this.options));
+      const starting = (this.writer ??= this.startWriter(this.file));
       let writer: SqliteWriter;
       try {
         writer = await starting;
@@ -172,7 +177,10 @@ class SplitConnection implements DatabaseConnection {
       unlock();
       throw error;
     }
-    await this.onWriter(this.transaction.writer, CompiledQuery.raw('begin'));
+    // Immediate: the write lock is taken here, waiting out busy_timeout for another process
+    // holding it. A deferred transaction that reads first and then writes gets SQLITE_BUSY at
+    // once, without waiting, when another connection wrote meanwhile (two instances, the CLI).
+    await this.onWriter(this.transaction.writer, CompiledQuery.raw('begin immediate'));
   }
 
   release(): void {

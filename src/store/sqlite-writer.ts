@@ -32,22 +32,16 @@ const threadFile = new URL(`./sqlite-writer-thread${path.extname(fileURLToPath(i
  * through --import, does not reach a worker's entry on Node 20, so the thread registers it
  * itself before importing its file. Built, the thread is plain JavaScript.
  */
-function startThread(file: string, options: WriterOptions): Worker {
+function startThread(file: string): Worker {
   const workerData = { file };
-  const resourceLimits = options.heapLimitMb === undefined ? {} : { maxOldGenerationSizeMb: options.heapLimitMb };
-  if (threadFile.pathname.endsWith('.js')) return new Worker(threadFile, { workerData, resourceLimits });
+  if (threadFile.pathname.endsWith('.js')) return new Worker(threadFile, { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(threadFile.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits });
-}
-
-export interface WriterOptions {
-  /** Caps the thread's V8 old generation; a result that does not fit ends the thread. */
-  readonly heapLimitMb?: number;
+  return new Worker(boot, { eval: true, workerData });
 }
 
 /**
- * The writer thread ended while statements were owed (it ran out of memory, or crashed). What
+ * The writer thread ended while statements were owed (it crashed, or was terminated). What
  * they did is rolled back with the thread's connection; store/errors.ts makes it a 503.
  */
 export class WriterLostError extends Error {
@@ -72,8 +66,8 @@ export class SqliteWriter {
   }
 
   /** Starts the thread and resolves once its connection is open and set up. */
-  static start(file: string, options: WriterOptions = {}): Promise<SqliteWriter> {
-    const worker = startThread(file, options);
+  static start(file: string): Promise<SqliteWriter> {
+    const worker = startThread(file);
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       const onExit = (code: number) => reject(new Error(`the SQLite writer thread exited (code ${code})`));
@@ -100,6 +94,14 @@ export class SqliteWriter {
   async close(): Promise<void> {
     if (this.failure !== undefined) return;
     await this.request({ type: 'close', id: this.nextId++ });
+    await this.worker.terminate();
+  }
+
+  /**
+   * Ends the thread at once, mid-statement if need be, as a crash would: what it owed fails
+   * with WriterLostError and its connection's open transaction is rolled back.
+   */
+  async terminate(): Promise<void> {
     await this.worker.terminate();
   }
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { Kysely, sql, type Generated } from 'kysely';
 import { unavailabilityOf, violationOf } from '../../src/store/errors.js';
 import { orchardSqliteDialect } from '../../src/store/sqlite-dialect.js';
+import { SqliteWriter } from '../../src/store/sqlite-writer.js';
 
 interface Tables {
   parents: { id: Generated<number>; name: string };
@@ -155,11 +156,17 @@ describe('SQLite: the writer on its own thread, reads on the main thread', () =>
 describe('SQLite: a writer thread that ends is replaced', () => {
   let dir: string;
   let db: Kysely<Tables>;
+  const started: SqliteWriter[] = [];
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-writer-lost-'));
-    // A small heap, so a statement whose answer does not fit ends the thread.
-    db = new Kysely<Tables>({ dialect: orchardSqliteDialect(path.join(dir, 'test.db'), { heapLimitMb: 16 }) });
+    // Keeps each thread it starts, so the test can end one mid-statement as a crash would.
+    const startWriter = async (file: string) => {
+      const writer = await SqliteWriter.start(file);
+      started.push(writer);
+      return writer;
+    };
+    db = new Kysely<Tables>({ dialect: orchardSqliteDialect(path.join(dir, 'test.db'), { startWriter }) });
     await sql`create table parents (id integer primary key, name text not null unique)`.execute(db);
   });
 
@@ -173,9 +180,12 @@ describe('SQLite: a writer thread that ends is replaced', () => {
       .transaction()
       .execute(async (trx) => {
         await trx.insertInto('parents').values({ name: 'Half done' }).execute();
-        // 200,000 rows of 2 KB for a 16 MB heap.
-        await sql`with recursive seq (n) as (select 1 union all select n + 1 from seq where n < 200000)
-          select n, hex(randomblob(1000)) as big from seq`.execute(trx);
+        // A statement long enough to be under way when the thread ends.
+        const long = sql`with recursive seq (n) as (select 1 union all select n + 1 from seq where n < 2000000)
+          select count(*) from seq`.execute(trx);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await started.at(-1)?.terminate();
+        await long;
       })
       .then(
         () => undefined,
@@ -187,6 +197,7 @@ describe('SQLite: a writer thread that ends is replaced', () => {
     // The new thread's connection gets the write lock at once (the old one's was given back)
     // and finds nothing of the lost transaction.
     await db.insertInto('parents').values({ name: 'Afterwards' }).execute();
+    assert.equal(started.length, 2, 'a second thread was started');
     const names = await db.selectFrom('parents').select('name').orderBy('name').execute();
     assert.deepEqual(names, [{ name: 'Afterwards' }]);
   });
