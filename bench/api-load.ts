@@ -6,6 +6,7 @@
 // the largest delay during one such sync with no load at all.
 //   npm run build:server
 //   npx tsx bench/api-load.ts <sqlite|postgres> [devicesPerToken=100000] [--devices-idle]
+//   ORCHARD_PROCESSES=2 npx tsx bench/api-load.ts …   (the server as two processes; RSS is their sum)
 // --devices-idle: only the idle run on the devices page (no token list, no run during a sync,
 // and no fresh tokens made for those), for a quick look at the API's own cost.
 // ORCHARD_BENCH_LOAD_SECONDS: length of each load run (default 30; 5 for a quick check).
@@ -227,6 +228,8 @@ try {
           devicesPerToken: perToken,
           tokensListed: placed.tokenIds.length,
           connections,
+          // ORCHARD_PROCESSES in the environment reaches the server (README, Production deployment).
+          serverProcesses: Number(process.env['ORCHARD_PROCESSES'] ?? 1),
           secondsPerRun: loadSeconds,
           baseSyncSeconds,
           idle,

@@ -73,9 +73,16 @@ export async function startProcess(
   };
 }
 
+/**
+ * The process's peak resident set, plus its children's: with ORCHARD_PROCESSES above 1 the
+ * server is a supervisor and its processes, and the sum of their peaks is what the box needs
+ * at worst.
+ */
 export function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN');
+  const kbOf = (p: string) =>
+    Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 'NaN');
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const kb = [String(pid), ...children].reduce((sum, p) => sum + kbOf(p), 0);
   return Math.round(kb / 1024);
 }
 

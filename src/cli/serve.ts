@@ -1,20 +1,27 @@
-import { bootstrap } from '../app/orchard.js';
-import { DEV_ADMIN, loadConfig } from '../config/config.js';
+import cluster from 'node:cluster';
+import pino from 'pino';
+import { bootstrap, type Orchard } from '../app/orchard.js';
+import { DEV_ADMIN, loadConfig, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { housekeeping as housekeepingJob } from '../jobs/housekeeping.js';
 import { TokenHealthMonitor } from '../jobs/token-health.js';
 import { openWhenDatabaseAnswers } from './database.js';
+import { STOP_MESSAGE, superviseProcesses } from './processes.js';
+
+const printLine = (line: string) => process.stderr.write(`orchard: ${line}\n`);
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
-  const orchard = await openWhenDatabaseAnswers(config, (line) => process.stderr.write(`orchard: ${line}\n`));
+  if (cluster.isPrimary && config.processes > 1) {
+    await superviseServe(config);
+    return;
+  }
+  const orchard = await openWhenDatabaseAnswers(config, printLine);
   const app = await buildApp(orchard);
   const log = app.log;
 
-  for (const line of await bootstrap(orchard)) log.info(line);
-  if (config.bootstrap.adminEmail === DEV_ADMIN.email && (await orchard.accounts.userCount()) > 0) {
-    log.info(`development sign-in: ${DEV_ADMIN.email} with the password from the README (unless you changed it)`);
-  }
+  // Under a supervisor, it has done this once for all its processes.
+  if (cluster.isPrimary) for (const line of await prepare(config, orchard)) log.info(line);
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
   const housekeeping = housekeepingJob(orchard.accounts, log);
@@ -37,6 +44,17 @@ export async function serveCommand(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  if (cluster.isWorker) {
+    // The supervisor's stop may come after the same Ctrl-C or systemd's SIGTERM reached this
+    // process directly: it is not a second signal, which would skip the in-flight requests.
+    process.on('message', (message) => {
+      if (message === STOP_MESSAGE && !stopping) void stop('stop from the supervisor');
+    });
+    // A supervisor that was killed can no longer hand this process connections.
+    process.on('disconnect', () => {
+      if (!stopping) void stop('supervisor gone');
+    });
+  }
 
   await app.listen({ host: config.host, port: config.port });
   monitor.start();
@@ -66,4 +84,33 @@ export async function serveCommand(): Promise<void> {
       'enrollment profiles are signed with a generated identity devices show as "Not Verified": set ORCHARD_PROFILE_SIGNING_CERT and ORCHARD_PROFILE_SIGNING_KEY to a certificate devices trust.',
     );
   }
+}
+
+/** Bootstrap (the first admin, the bootstrap API key) and what to tell whoever started Orchard. */
+async function prepare(config: Config, orchard: Orchard): Promise<string[]> {
+  const lines = await bootstrap(orchard);
+  if (config.bootstrap.adminEmail === DEV_ADMIN.email && (await orchard.accounts.userCount()) > 0) {
+    lines.push(`development sign-in: ${DEV_ADMIN.email} with the password from the README (unless you changed it)`);
+  }
+  return lines;
+}
+
+/**
+ * ORCHARD_PROCESSES above 1: migrations and bootstrap run here, once, before any process
+ * starts (two processes would otherwise race to create the first admin); then the processes
+ * run `serve` themselves, and this one supervises them until a signal stops them all.
+ */
+async function superviseServe(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel });
+  const orchard = await openWhenDatabaseAnswers(config, printLine);
+  try {
+    for (const line of await prepare(config, orchard)) log.info(line);
+  } finally {
+    await orchard.close();
+  }
+  const supervision = superviseProcesses(config.processes, log);
+  process.on('SIGTERM', () => supervision.stop('SIGTERM'));
+  process.on('SIGINT', () => supervision.stop('SIGINT'));
+  await supervision.ended;
+  process.exit(0);
 }

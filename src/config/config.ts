@@ -25,6 +25,11 @@ export interface Config {
   };
   readonly logLevel: string;
   /**
+   * Orchard processes `orchard serve` runs on this machine, sharing its port and database
+   * (ORCHARD_PROCESSES, default 1; cli/processes.ts). One Node process answers on one core.
+   */
+  readonly processes: number;
+  /**
    * Which proxies' X-Forwarded-For/-Proto to believe (ORCHARD_TRUST_PROXY): false for none
    * (the socket address is the client), a number of proxy hops, or the proxies' addresses.
    */
@@ -340,6 +345,7 @@ export function loadConfig(env: Env = process.env): Config {
       ...(apiKey === undefined ? {} : { apiKey }),
     },
     logLevel,
+    processes: parseWhole(env, 'ORCHARD_PROCESSES', 1, 1, 64, ''),
     trustProxy: parseTrustProxy(env),
     tokenCheckIntervalMs: Number(checkMinutes) * 60_000,
     sync: {

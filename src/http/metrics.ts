@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
+import cluster from 'node:cluster';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { joinProcessMetrics, metricsOfAllProcesses } from './process-metrics.js';
 import type { Config } from '../config/config.js';
 import { bearerToken } from './auth.js';
 import { makeProblem, sendProblem } from './problem.js';
@@ -75,7 +77,21 @@ export function registerMetrics(app: FastifyInstance, access: MetricsAccess = { 
         makeProblem(401, 'METRICS_TOKEN_INVALID', 'Send the ORCHARD_METRICS_TOKEN as "Authorization: Bearer <token>".'),
       );
     }
-    return reply.type(registry.contentType).send(await registry.metrics());
+    if (!cluster.isWorker) return reply.type(registry.contentType).send(await registry.metrics());
+    // One of several processes behind one port: Prometheus gets all of them, merged by the supervisor.
+    const merged = await metricsOfAllProcesses();
+    if ('error' in merged) {
+      return sendProblem(
+        reply.header('cache-control', 'no-store'),
+        makeProblem(
+          503,
+          'METRICS_UNAVAILABLE',
+          `The Orchard processes' metrics could not be gathered (${merged.error}). Try again.`,
+        ),
+      );
+    }
+    return reply.type(merged.contentType).send(merged.text);
   });
+  if (cluster.isWorker) joinProcessMetrics(registry);
   return registry;
 }
