@@ -30,6 +30,9 @@ export interface Supervision {
 export function superviseProcesses(count: number, log: Logger): Supervision {
   serveProcessMetrics();
   const startedAt = new Map<number, number>();
+  /** Processes that listen: they have their stop handler (serve.ts sets it before listening). */
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
   let restartDelayMs = FIRST_RESTART_DELAY_MS;
   let stopping = false;
   let endAll!: () => void;
@@ -45,6 +48,7 @@ export function superviseProcesses(count: number, log: Logger): Supervision {
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
     startedAt.delete(worker.id);
+    listening.delete(worker.id);
     if (stopping) {
       if (startedAt.size === 0) endAll();
       return;
@@ -72,9 +76,12 @@ export function superviseProcesses(count: number, log: Logger): Supervision {
       stopping = true;
       log.info(`${reason}: stopping the ${startedAt.size} Orchard processes`);
       if (startedAt.size === 0) endAll();
-      // Each finishes its in-flight requests and closes its database, as a single process does.
+      // Each finishes its in-flight requests and closes its database, as a single process does;
+      // one still starting has nothing in flight, and SIGTERM ends it wherever it is.
       for (const worker of Object.values(cluster.workers ?? {})) {
-        if (worker?.isConnected() === true) worker.send(STOP_MESSAGE);
+        if (worker === undefined) continue;
+        if (listening.has(worker.id) && worker.isConnected()) worker.send(STOP_MESSAGE);
+        else worker.process.kill('SIGTERM');
       }
     },
   };
