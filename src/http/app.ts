@@ -73,7 +73,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // First, so that every response below, errors and 404s included, carries the headers.
-  await registerSecurityHeaders(app, { https: config.publicUrl.protocol === 'https:' });
+  registerSecurityHeaders(app, { https: config.publicUrl.protocol === 'https:' });
   registerRequestLog(app);
   app.setErrorHandler(errorHandler);
   registerBodyIdleTimeout(app, config.http.bodyIdleMs);
