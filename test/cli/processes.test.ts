@@ -43,6 +43,12 @@ for (const { engine, skip } of await engines()) {
     before(async () => {
       database = await createTestDatabase(engine);
       server = await serve({ ...database.env, LOG_LEVEL: 'info', ORCHARD_PROCESSES: '2' }, await freePort());
+      // serve() returns once one process answers /healthz; the other may still be starting.
+      const deadline = Date.now() + 30_000;
+      while ((server.output().match(/Orchard is ready at/g)?.length ?? 0) < 2) {
+        assert.ok(Date.now() < deadline, `the second process never started:\n${server.output()}`);
+        await sleep(50);
+      }
     });
     after(async () => {
       if (server.child.exitCode === null) await server.stop('SIGKILL');
