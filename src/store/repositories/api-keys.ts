@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
+import { preparedOnPostgres } from '../db.js';
 import type { ApiKeyRow, Database } from '../schema.js';
 
 export interface ApiKey {
@@ -30,7 +31,23 @@ export interface ApiKeyRepository {
 }
 
 export class KyselyApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * Every request with an API key runs it: compiled once here instead of built by Kysely each
+   * time, and planned once per connection on PostgreSQL: 4–9 % more devices pages a second
+   * there, none measurable on SQLite (bench/README.md, the API under load).
+   */
+  private readonly activeByHash: CompiledQuery<ApiKeyRow>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const compiled = db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', '')
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .compile();
+    this.activeByHash = { ...compiled, sql: preparedOnPostgres(compiled.sql) };
+  }
 
   async insert(row: {
     id: string;
@@ -65,12 +82,11 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
   }
 
   async findActiveByHash(keyHash: string): Promise<ApiKey | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('key_hash', '=', keyHash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    // The compiled query with this hash in place of the one it was compiled with; the limit stays.
+    const parameters = [keyHash, ...this.activeByHash.parameters.slice(1)];
+    const query: CompiledQuery<ApiKeyRow> = { ...this.activeByHash, parameters };
+    const { rows } = await this.db.executeQuery(query);
+    const row = rows[0];
     return row === undefined ? undefined : toApiKey(row);
   }
 
