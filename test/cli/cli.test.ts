@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openOrchard } from '../../src/app/orchard.js';
@@ -28,6 +31,24 @@ describe('orchard command: refusing bad configuration', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^orchard: ORCHARD_MASTER_KEY [^\n]*\n$/);
     assert.doesNotMatch(result.stderr, /c2hvcnQta2V5/);
+  });
+
+  test('a data directory whose database path is a directory is named in one line, not a stack trace', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-bad-data-'));
+    try {
+      fs.mkdirSync(path.join(dataDir, 'orchard.db'));
+      const result = await orchard(['serve'], {
+        ORCHARD_MASTER_KEY: randomBytes(32).toString('base64'),
+        ORCHARD_DATA_DIR: dataDir,
+      });
+      assert.equal(result.code, 1);
+      assert.equal(
+        result.stderr,
+        `orchard: ORCHARD_DATA_DIR cannot hold the SQLite database ${path.join(dataDir, 'orchard.db')}: that path is a directory\n`,
+      );
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
