@@ -57,6 +57,16 @@ export const rssMb = (pid: number) => Math.round(statusKb(pid, 'VmRSS') / 1024);
 export const peakRssMb = (pid: number) => Math.round(statusKb(pid, 'VmHWM') / 1024);
 
 /**
+ * The peaks of a process and of its children, summed: with ORCHARD_PROCESSES above 1 the
+ * server is a supervisor and its processes, and the sum is what the box needs at worst.
+ */
+export function peakRssWithChildrenMb(pid: number): number {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const kb = [pid, ...children.map(Number)].reduce((sum, p) => sum + statusKb(p, 'VmHWM'), 0);
+  return Math.round(kb / 1024);
+}
+
+/**
  * The machine's CPU time so far, in ms summed over every core (/proc/stat): busy (user, nice,
  * system, irq), steal (taken by the hypervisor for other guests) and the total.
  */

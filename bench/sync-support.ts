@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_SETTINGS, newEnrollmentKey } from '../src/domain/enrollment-profiles.js';
 import { repositoriesOf } from '../src/store/repositories/index.js';
 import type { Database } from '../src/store/schema.js';
+import { peakRssWithChildrenMb } from './proc-stats.js';
 import { ROOT, freePort, json, tempDir } from './support.js';
 
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -63,7 +64,7 @@ export async function startProcess(
   return {
     child,
     url,
-    peakRssMb: () => peakRssMb(child.pid ?? 0),
+    peakRssMb: () => peakRssWithChildrenMb(child.pid ?? 0),
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -71,19 +72,6 @@ export async function startProcess(
       await exited;
     },
   };
-}
-
-/**
- * The process's peak resident set, plus its children's: with ORCHARD_PROCESSES above 1 the
- * server is a supervisor and its processes, and the sum of their peaks is what the box needs
- * at worst.
- */
-export function peakRssMb(pid: number): number {
-  const kbOf = (p: string) =>
-    Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 'NaN');
-  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  const kb = [String(pid), ...children].reduce((sum, p) => sum + kbOf(p), 0);
-  return Math.round(kb / 1024);
 }
 
 export async function startSandbox(): Promise<

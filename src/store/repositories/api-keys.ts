@@ -44,7 +44,6 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
       .selectAll()
       .where('key_hash', '=', '')
       .where('revoked_at', 'is', null)
-      .limit(1)
       .compile();
     this.activeByHash = { ...compiled, sql: preparedOnPostgres(compiled.sql) };
   }
@@ -82,9 +81,8 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
   }
 
   async findActiveByHash(keyHash: string): Promise<ApiKey | undefined> {
-    // The compiled query with this hash in place of the one it was compiled with; the limit stays.
-    const parameters = [keyHash, ...this.activeByHash.parameters.slice(1)];
-    const query: CompiledQuery<ApiKeyRow> = { ...this.activeByHash, parameters };
+    // key_hash is unique (migration 0001): one row at most.
+    const query: CompiledQuery<ApiKeyRow> = { ...this.activeByHash, parameters: [keyHash] };
     const { rows } = await this.db.executeQuery(query);
     const row = rows[0];
     return row === undefined ? undefined : toApiKey(row);
