@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../config/config.js';
@@ -63,4 +64,7 @@ try {
   if (line === undefined) throw error;
   process.stderr.write(`orchard: ${line}\n`);
   process.exitCode = 1;
+  // One of `orchard serve`'s processes (ORCHARD_PROCESSES): the IPC channel to its supervisor
+  // would keep it alive, doing nothing, where it must end so that the supervisor replaces it.
+  if (cluster.isWorker) process.exit(1);
 }

@@ -139,12 +139,14 @@ export function openSandboxDb(dataDir: string): SandboxDb {
   preparePrivateSqliteFile(file);
   const db = openSqliteDatabase(file);
   try {
+    // First: switching to WAL takes a lock, and two processes opening a new sandbox.db at once
+    // (`orchard serve` with ORCHARD_PROCESSES) must wait for each other, not fail with BUSY.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a crash can lose the last transactions but never corrupts; fine for a
     // simulator, and bulk device creation is several times faster than with FULL.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536'); // 64 MiB: a million devices' index stays in memory
     db.exec(SCHEMA);
     const version = getMeta(db, 'schema_version');
