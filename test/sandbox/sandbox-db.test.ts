@@ -8,16 +8,21 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { openSandboxDb } from '../../src/sandbox/db.js';
 
-/** Another connection, on its own thread, holding the file's exclusive lock for `ms`. */
+/**
+ * Another connection, on its own thread, holding the file's exclusive lock for `ms`. It is
+ * opened by Orchard's SQLite driver, the one module that picks better-sqlite3 or node:sqlite.
+ */
+const DRIVER = new URL('../../src/store/sqlite-driver.ts', import.meta.url).href;
 const HOLDER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const [major, minor] = process.versions.node.split('.').map(Number);
-const db = major > 22 || (major === 22 && minor >= 5)
-  ? new (require('node:sqlite').DatabaseSync)(workerData.file)
-  : new (require('better-sqlite3'))(workerData.file);
-db.exec('BEGIN EXCLUSIVE');
-parentPort.postMessage('locked');
-setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('released'); }, workerData.ms);
+import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(DRIVER)}); })
+  .then(({ openSqliteDatabase }) => {
+    const db = openSqliteDatabase(workerData.file);
+    db.exec('BEGIN EXCLUSIVE');
+    parentPort.postMessage('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('released'); }, workerData.ms);
+  });
 `;
 
 test('opening a sandbox.db another connection holds locked waits for it, then opens', async () => {
