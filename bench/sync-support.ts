@@ -18,6 +18,7 @@ import { repositoriesOf } from '../src/store/repositories/index.js';
 import type { Database } from '../src/store/schema.js';
 import { peakRssWithChildrenMb } from './proc-stats.js';
 import { ROOT, freePort, json, tempDir } from './support.js';
+import { COMMAND_LINE } from '../src/domain/principal.js';
 
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 /** The command as deployed (`npm run build:server`): no TypeScript loader in its memory. */
@@ -186,13 +187,14 @@ export async function seedTokens(
   const customerIds: string[] = [];
   const siteIds: string[] = [];
   try {
-    const admin = { role: 'admin', userId: null, via: 'api_key' } as const;
     const keySecret = await orchard.secrets.put('bench.unused_private_key', 'not a key');
     for (const [i, server] of servers.entries()) {
       if (i % 10 === 0)
-        customerIds.push((await orchard.customers.create(admin, `Customer ${String(i / 10).padStart(3, '0')}`)).id);
+        customerIds.push(
+          (await orchard.customers.create(COMMAND_LINE, `Customer ${String(i / 10).padStart(3, '0')}`)).id,
+        );
       const customerId = customerIds.at(-1) ?? '';
-      const site = await orchard.customers.createSite(admin, customerId, `Site ${i % 10}`);
+      const site = await orchard.customers.createSite(COMMAND_LINE, customerId, `Site ${i % 10}`);
       siteIds.push(site.id);
       const id = `bench-token-${String(i).padStart(4, '0')}`;
       await repos.abmTokens.insert(

@@ -1,5 +1,7 @@
 import type { Config } from '../config/config.js';
 import { AccountService } from '../domain/accounts.js';
+import { ApiKeyService } from '../domain/api-keys.js';
+import { UserService } from '../domain/users.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { CustomerService } from '../domain/customers.js';
 import { DomainError } from '../domain/errors.js';
@@ -24,7 +26,6 @@ import { readProfileSigner } from './profile-signer.js';
 import { sandboxDeviceCaCertificate } from '../sandbox/index.js';
 import { machineInfoTrust } from './device-trust.js';
 
-
 /** Everything a running Orchard is made of, wired once; the HTTP app and the CLI both use it. */
 export interface Orchard {
   readonly config: Config;
@@ -32,7 +33,11 @@ export interface Orchard {
   readonly clock: Clock;
   readonly keyringSource: KeyringSource;
   readonly customers: CustomerService;
+  /** Sign-in, sessions and what each user does for itself. */
   readonly accounts: AccountService;
+  /** Managing users (admins). */
+  readonly users: UserService;
+  readonly apiKeys: ApiKeyService;
   readonly secrets: SecretStore;
   readonly abmTokens: AbmTokenService;
   readonly devices: DeviceService;
@@ -173,8 +178,11 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
       repositories.sessions,
       repositories.apiKeys,
       repositories.loginThrottle,
+      repositories.passwordLinks,
       clock,
     ),
+    users: new UserService(repositories.users, repositories.customers, transactor, clock),
+    apiKeys: new ApiKeyService(repositories.apiKeys, repositories.users, clock),
     secrets,
     abmTokens,
     devices: new DeviceService(repositories.devices, repositories),
@@ -198,7 +206,7 @@ export async function bootstrap(orchard: Orchard): Promise<string[]> {
   const { adminEmail, adminPassword, apiKey } = orchard.config.bootstrap;
   if (adminEmail !== undefined && adminPassword !== undefined && (await orchard.accounts.userCount()) === 0) {
     try {
-      await orchard.accounts.createUser({ email: adminEmail, password: adminPassword, role: 'admin' });
+      await orchard.users.createUser({ email: adminEmail, password: adminPassword, role: 'admin' });
       done.push(`created the first admin, ${adminEmail}`);
     } catch (error) {
       // Another instance starting at the same moment made it first.

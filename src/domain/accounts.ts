@@ -3,20 +3,30 @@ import { generateApiKey, generateSessionToken, hashOpaqueToken } from '../securi
 import { hashPassword, passwordProblems, verifyPassword } from '../security/password.js';
 import type { ApiKey, ApiKeyRepository } from '../store/repositories/api-keys.js';
 import type { LoginThrottleRepository, ThrottleRule, ThrottleState } from '../store/repositories/login-throttle.js';
-import type { SessionRepository } from '../store/repositories/sessions.js';
+import type { PasswordLinkRepository } from '../store/repositories/password-links.js';
+import type { Session, SessionRepository } from '../store/repositories/sessions.js';
 import type { User, UserRepository } from '../store/repositories/users.js';
 import type { Role } from '../store/schema.js';
 import { isoNow, type Clock } from './clock.js';
-import { DomainError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from './errors.js';
-import type { Principal } from './principal.js';
+import {
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+} from './errors.js';
+import type { Credential, Principal } from './principal.js';
 
-export type { ApiKey, User };
+export type { ApiKey, Session, User };
 
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** Sliding expiry is written at most this often, not on every request. */
 const SESSION_EXTEND_AFTER_MS = 5 * 60 * 1000;
 /** last_used_at is for "is this key still in use?": a minute's precision is plenty. */
 const API_KEY_TOUCH_AFTER_MS = 60_000;
+/** A session keeps this much of its browser's User-Agent, enough to recognise it in a list. */
+const USER_AGENT_MAX = 300;
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -98,7 +108,7 @@ export function emailKey(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
 }
 
-function parseEmail(raw: string): string {
+export function parseEmail(raw: string): string {
   const email = raw.trim();
   // Deliberately loose: the address is a login name, not something Orchard mails to.
   if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) {
@@ -112,6 +122,18 @@ export interface SignedIn {
   /** Goes to the browser in an HttpOnly cookie; only its hash is stored. */
   readonly sessionToken: string;
   readonly expiresAt: string;
+}
+
+/** Where a sign-in came from: kept with the session for its user's list. */
+export interface ClientInfo {
+  readonly address: string;
+  readonly userAgent: string | null;
+}
+
+/** A session as its own user sees it in the list. */
+export interface SessionView extends Session {
+  /** The session the request itself came with. */
+  readonly current: boolean;
 }
 
 export interface CreatedApiKey {
@@ -134,39 +156,12 @@ export class AccountService {
     private readonly sessions: SessionRepository,
     private readonly apiKeys: ApiKeyRepository,
     private readonly throttle: LoginThrottleRepository,
+    private readonly passwordLinks: PasswordLinkRepository,
     private readonly clock: Clock,
   ) {}
 
-  async createUser(input: {
-    email: string;
-    password: string;
-    role: Role;
-    customerIds?: readonly string[];
-  }): Promise<User> {
-    const email = parseEmail(input.email);
-    const weak = passwordProblems(input.password);
-    if (weak !== null) throw new ValidationError(weak, 'password');
-    const created = await this.users.insert({
-      id: randomUUID(),
-      email,
-      emailKey: emailKey(email),
-      passwordHash: await hashPassword(input.password),
-      role: input.role,
-      customerIds: input.role === 'technician' ? (input.customerIds ?? []) : [],
-      now: isoNow(this.clock),
-    });
-    if (created === 'email_taken') {
-      throw new DomainError('conflict', 'EMAIL_TAKEN', `A user with the email ${email} already exists.`);
-    }
-    return created;
-  }
-
   userCount(): Promise<number> {
     return this.users.count();
-  }
-
-  listUsers(): Promise<User[]> {
-    return this.users.list();
   }
 
   /**
@@ -175,9 +170,9 @@ export class AccountService {
    * in under the limit while the slow hash is computed; past the limit the answer is 429
    * whether or not the password is right, so guessing gains nothing from it.
    */
-  async signIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
+  async signIn(email: string, password: string, client: ClientInfo): Promise<SignedIn> {
     const now = this.clock.now();
-    const subjects = throttleSubjects(email, clientAddress);
+    const subjects = throttleSubjects(email, client.address);
     const accountRule = ruleAt(PER_ACCOUNT, now);
     await this.reserveAttempt(
       [
@@ -189,8 +184,9 @@ export class AccountService {
 
     const user = await this.users.findByEmailKey(emailKey(email));
     // Verify against a real hash even for an unknown email, so response time does not reveal which emails exist.
+    // An invited user with no password yet fails the same way.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-    if (user === undefined || !ok) {
+    if (user?.passwordHash == null || !ok) {
       // The reserved attempts stay counted: they are the recorded failures.
       throw new UnauthenticatedError(
         'INVALID_CREDENTIALS',
@@ -201,6 +197,13 @@ export class AccountService {
     // addresses still count against the account.
     await this.throttle.clear(subjects.fromAddress);
     await this.throttle.release(subjects.account, accountRule);
+    // Only someone who knows the password learns that the account is disabled.
+    if (user.disabledAt !== null) {
+      throw new ForbiddenError(
+        'This account is disabled. Ask an Orchard admin to enable it again.',
+        'ACCOUNT_DISABLED',
+      );
+    }
 
     const sessionToken = generateSessionToken();
     const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS).toISOString();
@@ -210,6 +213,8 @@ export class AccountService {
       userId: user.id,
       now: now.toISOString(),
       expiresAt,
+      clientAddress: client.address,
+      userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
     });
     const { passwordHash: _, ...publicUser } = user;
     return { user: publicUser, sessionToken, expiresAt };
@@ -225,7 +230,8 @@ export class AccountService {
     const session = await this.sessions.findLiveByHash(hashOpaqueToken(sessionToken), now.toISOString());
     if (session === undefined) return undefined;
     const user = await this.users.findById(session.userId);
-    if (user === undefined) return undefined;
+    // Disabling ends the sessions too; this also covers a session read just before that.
+    if (user === undefined || user.disabledAt !== null) return undefined;
     if (now.getTime() - Date.parse(session.lastSeenAt) > SESSION_EXTEND_AFTER_MS) {
       await this.sessions.extend(
         session.id,
@@ -233,16 +239,85 @@ export class AccountService {
         new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
       );
     }
-    return { principal: principalOf(user, 'session'), user };
+    return { principal: principalOf(user, { via: 'session', id: session.id }, false), user };
   }
 
   async authenticateApiKey(key: string): Promise<Principal | undefined> {
-    const apiKey = await this.apiKeys.findActiveByHash(hashOpaqueToken(key));
+    const apiKey = await this.apiKeys.findActiveByHash(hashOpaqueToken(key), isoNow(this.clock));
     if (apiKey === undefined) return undefined;
     await this.recordApiKeyUse(apiKey);
-    if (apiKey.userId === null) return { role: 'admin', userId: null, via: 'api_key' };
+    const credential: Credential = { via: 'api_key', id: apiKey.id };
+    if (apiKey.userId === null) return { role: 'admin', userId: null, readOnly: apiKey.readOnly, credential };
     const user = await this.users.findById(apiKey.userId);
-    return user === undefined ? undefined : principalOf(user, 'api_key');
+    // A disabled user's keys were revoked with it; this also covers a key read just before that.
+    return user === undefined || user.disabledAt !== null ? undefined : principalOf(user, credential, apiKey.readOnly);
+  }
+
+  /** The principal's own live sessions (none for a service key). */
+  async listOwnSessions(principal: Principal): Promise<SessionView[]> {
+    if (principal.userId === null) return [];
+    const sessions = await this.sessions.listLive(principal.userId, isoNow(this.clock));
+    return sessions.map((s) => ({
+      ...s,
+      current: principal.credential.via === 'session' && principal.credential.id === s.id,
+    }));
+  }
+
+  /** Ends one of the principal's own sessions; another user's answers like one that does not exist. */
+  async endOwnSession(principal: Principal, sessionId: string): Promise<void> {
+    if (principal.userId === null || !(await this.sessions.deleteOne(principal.userId, sessionId))) {
+      throw new NotFoundError('session', sessionId);
+    }
+  }
+
+  /** Ends every session of the principal's user except the one the request came with. */
+  async endOtherSessions(principal: Principal): Promise<number> {
+    if (principal.userId === null) return 0;
+    const keep = principal.credential.via === 'session' ? principal.credential.id : undefined;
+    return this.sessions.deleteAllOf(principal.userId, keep);
+  }
+
+  /** A user changes its own password: the current one is asked for, and its other sessions end. */
+  async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    if (principal.userId === null) {
+      throw new ForbiddenError('A service API key has no password to change.', 'NO_PASSWORD');
+    }
+    const stored = await this.users.passwordHashOf(principal.userId);
+    if (stored == null || !(await verifyPassword(currentPassword, stored))) {
+      throw new ValidationError('The current password is not right.', 'currentPassword');
+    }
+    await this.setPassword(principal.userId, newPassword, 'newPassword');
+    await this.endOtherSessions(principal);
+  }
+
+  /**
+   * Sets a password through a one-time link (an invitation or an admin's reset). The link is
+   * consumed first, so two uses at once set it once; every session of the user ends, and its
+   * sign-in lockouts are lifted (the lockout message sends people to an admin for this).
+   */
+  async usePasswordLink(token: string, password: string): Promise<User> {
+    const problem = passwordProblems(password);
+    if (problem !== null) throw new ValidationError(problem, 'password');
+    const link = await this.passwordLinks.findLiveByHash(hashOpaqueToken(token), isoNow(this.clock));
+    if (link === undefined || !(await this.passwordLinks.take(link.id))) {
+      throw new DomainError(
+        'not_found',
+        'LINK_INVALID',
+        'This link has expired or was already used. Ask an Orchard admin for a new one.',
+      );
+    }
+    const user = await this.users.findById(link.userId);
+    if (user === undefined) throw new NotFoundError('user', link.userId);
+    await this.setPassword(user.id, password, 'password');
+    await this.sessions.deleteAllOf(user.id);
+    await this.throttle.clearWithSuffixed(throttleSubjects(user.email, '').account);
+    return user;
+  }
+
+  private async setPassword(userId: string, password: string, field: string): Promise<void> {
+    const problem = passwordProblems(password);
+    if (problem !== null) throw new ValidationError(problem, field);
+    await this.users.setPassword(userId, await hashPassword(password), isoNow(this.clock));
   }
 
   /** Writes the key's last_used_at if neither the database nor this process has it from the last minute. */
@@ -274,6 +349,8 @@ export class AccountService {
       keyHash: hashOpaqueToken(key),
       userId,
       now: isoNow(this.clock),
+      expiresAt: null,
+      readOnly: false,
     });
     return { apiKey, key };
   }
@@ -290,6 +367,8 @@ export class AccountService {
       keyHash,
       userId: null,
       now: isoNow(this.clock),
+      expiresAt: null,
+      readOnly: false,
     });
     return 'created';
   }
@@ -312,6 +391,7 @@ export class AccountService {
     const now = this.clock.now().getTime();
     const longest = (pick: (policy: ThrottlePolicy) => number) => Math.max(...THROTTLE_POLICIES.map(pick));
     const sessions = await this.sessions.deleteExpired(new Date(now).toISOString());
+    await this.passwordLinks.deleteExpired(new Date(now).toISOString());
     const throttleRows = await this.throttle.deleteForgotten(
       new Date(now - longest((policy) => policy.windowMs)).toISOString(),
       new Date(now - longest((policy) => policy.forgetAfterMs)).toISOString(),
@@ -349,10 +429,16 @@ function tooManyAttempts(state: ThrottleState | undefined, now: Date): RateLimit
   );
 }
 
-function principalOf(user: User, via: 'session' | 'api_key'): Principal {
-  return user.role === 'admin'
-    ? { role: 'admin', userId: user.id, via }
-    : { role: 'technician', userId: user.id, customerIds: user.customerIds, via };
+/** What the user may do through this credential; a read-only key narrows any role to reading. */
+function principalOf(user: User, credential: Credential, readOnlyKey: boolean): Principal {
+  switch (user.role) {
+    case 'admin':
+      return { role: 'admin', userId: user.id, readOnly: readOnlyKey, credential };
+    case 'technician':
+      return { role: 'technician', userId: user.id, customerIds: user.customerIds, readOnly: readOnlyKey, credential };
+    case 'read_only':
+      return { role: 'read_only', userId: user.id, customerIds: user.customerIds, readOnly: true, credential };
+  }
 }
 
 /** A valid scrypt hash of a random password nobody knows (see signIn), made on first need. */

@@ -5,7 +5,7 @@ import type { Site, SiteRepository } from '../store/repositories/sites.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NameTakenError, NotFoundError } from './errors.js';
 import { normaliseName } from './names.js';
-import { canSeeCustomer, customerScope, requireCustomerAccess, type Principal } from './principal.js';
+import { canSeeCustomer, customerScope, requireAdmin, requireCustomerAccess, type Principal } from './principal.js';
 
 export type { Customer, Site };
 
@@ -114,11 +114,6 @@ export class CustomerService {
   }
 }
 
-function requireAdmin(principal: Principal, action: string): void {
-  if (principal.role !== 'admin') {
-    throw new DomainError('forbidden', 'FORBIDDEN', `Only an administrator can ${action}. Ask an Orchard admin.`);
-  }
-}
 
 function describe(attached: Attachments): string {
   const parts = Object.entries(attached)

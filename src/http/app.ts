@@ -11,7 +11,9 @@ import { metricsAccess, registerMetrics } from './metrics.js';
 import { errorHandler } from './problem.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
 import { customerRoutes } from './routes/customers.js';
 import { AbmTokenSchema, abmTokenRoutes } from './routes/abm-tokens.js';
 import { DeviceSchema, deviceRoutes } from './routes/devices.js';
@@ -21,7 +23,15 @@ import { ORCHARD_VERSION } from '../app/version.js';
 import { healthRoutes } from './routes/health.js';
 import { mdmRoutes } from './routes/mdm.js';
 import { scepRoutes } from './routes/mdm-scep.js';
-import { ApiKeySchema, CustomerSchema, ProblemSchema, SiteSchema } from './schemas.js';
+import {
+  ApiKeySchema,
+  CustomerSchema,
+  PasswordLinkSchema,
+  ProblemSchema,
+  SessionInfoSchema,
+  SiteSchema,
+  UserSchema,
+} from './schemas.js';
 import { registerBodyIdleTimeout } from './timeouts.js';
 import { registerWebApp } from './web.js';
 import { sandboxPlugin } from '../sandbox/index.js';
@@ -87,6 +97,9 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   app.addSchema(CustomerSchema);
   app.addSchema(SiteSchema);
   app.addSchema(ApiKeySchema);
+  app.addSchema(UserSchema);
+  app.addSchema(PasswordLinkSchema);
+  app.addSchema(SessionInfoSchema);
   // Shared schemas live here, at the root: a plugin calling addSchema gets a schema
   // controller of its own, which falls back to Fastify's default Ajv (removeAdditional,
   // body coercion) instead of the validator compiler set above.
@@ -123,6 +136,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       // Every API route, the public sign-in included, and every route added later in this scope.
       api.addHook('preValidation', refuseControlCharacters);
       await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
+      await api.register(userRoutes, { users: orchard.users, publicUrl: config.publicUrl });
+      await api.register(apiKeyRoutes, { apiKeys: orchard.apiKeys });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
       await api.register(enrollmentProfileRoutes, { profiles: orchard.enrollmentProfiles });

@@ -4,7 +4,7 @@ import type {} from '@fastify/cookie';
 import type { AccountService } from '../domain/accounts.js';
 import { SESSION_IDLE_MS } from '../domain/accounts.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
-import type { Principal } from '../domain/principal.js';
+import { requireWriteAccess, type Principal } from '../domain/principal.js';
 
 export const SESSION_COOKIE = 'orchard_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -18,6 +18,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that answer without a principal (sign-in itself). */
     public?: boolean;
+    /**
+     * Writes a read-only user or key may still make, because they touch only the caller's own
+     * account (its password, its sessions, its keys). Every other write is refused for them.
+     */
+    selfService?: boolean;
   }
 }
 
@@ -36,7 +41,8 @@ function csrfMatches(sessionToken: string, presented: string | string[] | undefi
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Requests that change nothing: no CSRF token needed, and open to read-only users. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthOptions {
   readonly accounts: AccountService;
@@ -98,6 +104,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (identity !== null) {
       request.principal = identity.principal;
       request.sessionToken = identity.sessionToken;
+      if (!SAFE_METHODS.has(request.method) && request.routeOptions.config.selfService !== true) {
+        requireWriteAccess(identity.principal);
+      }
     } else if (request.routeOptions.config.public !== true) {
       throw new UnauthenticatedError();
     }

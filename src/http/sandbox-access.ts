@@ -1,7 +1,8 @@
 import type { AccountService } from '../domain/accounts.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import { requireWriteAccess } from '../domain/principal.js';
 import type { PortalAccess } from '../sandbox/index.js';
-import { CSRF_HEADER, authenticateRequest, csrfTokenFor } from './auth.js';
+import { CSRF_HEADER, SAFE_METHODS, authenticateRequest, csrfTokenFor } from './auth.js';
 
 /**
  * The sandbox's ABM portal, mounted in Orchard, admits whoever /api/v1 admits: a signed-in
@@ -18,6 +19,8 @@ export function orchardUsersOnly(accounts: AccountService, signInUrl: string): P
           const refusal = new UnauthenticatedError();
           return { kind: 'refused', status: 401, code: refusal.code, message: refusal.message };
         }
+        // Read-only users and keys look at the sandbox's ABM; they do not change it.
+        if (!SAFE_METHODS.has(request.method)) requireWriteAccess(identity.principal);
         return identity.sessionToken === null
           ? { kind: 'signed-in' }
           : { kind: 'signed-in', csrf: { header: CSRF_HEADER, token: csrfTokenFor(identity.sessionToken) } };

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/paging.js';
+import { ROLES } from '../store/schema.js';
 
 export const ProblemSchema = Type.Object(
   {
@@ -81,23 +82,73 @@ export const SiteSchema = Type.Object(
   { $id: 'Site' },
 );
 
-export const UserSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('technician')]),
+const RoleSchema = stringEnum(ROLES, {
+  description:
+    'admin: everything; technician: changes within its customers; read_only: sees its customers, changes nothing',
 });
 
-export const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String() });
+/** The signed-in user, as the web app needs it. */
+export const SessionSchema = Type.Object({
+  user: Type.Object({
+    id: Type.String(),
+    email: Type.String(),
+    role: RoleSchema,
+    readOnly: Type.Boolean({ description: 'true: every change is refused (a read-only user or key)' }),
+  }),
+  csrfToken: Type.String(),
+});
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    role: RoleSchema,
+    customerIds: Type.Array(Type.String(), {
+      description: 'Customers a technician or read-only user sees; empty for admins',
+    }),
+    passwordSet: Type.Boolean({ description: 'false: invited, has not chosen a password yet' }),
+    disabledAt: nullable(Type.String({ format: 'date-time', description: 'set: cannot sign in' })),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'User' },
+);
+
+/** A one-time link with which a user chooses a password; shown once, only its hash is kept. */
+export const PasswordLinkSchema = Type.Object(
+  {
+    url: Type.String({ description: 'Send it to the user; it works once' }),
+    purpose: stringEnum(['invite', 'reset'] as const),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'PasswordLink' },
+);
 
 export const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
-    prefix: Type.String(),
-    userId: Type.Union([Type.String(), Type.Null()]),
-    createdAt: Type.String(),
-    lastUsedAt: Type.Union([Type.String(), Type.Null()]),
-    revokedAt: Type.Union([Type.String(), Type.Null()]),
+    prefix: Type.String({ description: 'The first characters of the key, to recognise it; never the key' }),
+    userId: nullable(Type.String({ description: 'null: a service key, acting as an admin' })),
+    userEmail: nullable(Type.String()),
+    readOnly: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: nullable(Type.String({ format: 'date-time', description: 'null: never expires' })),
+    lastUsedAt: nullable(Type.String({ format: 'date-time' })),
+    revokedAt: nullable(Type.String({ format: 'date-time' })),
   },
   { $id: 'ApiKey' },
+);
+
+export const SessionInfoSchema = Type.Object(
+  {
+    id: Type.String(),
+    current: Type.Boolean({ description: 'The session this request came with' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastSeenAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    clientAddress: nullable(Type.String()),
+    userAgent: nullable(Type.String()),
+  },
+  { $id: 'SessionInfo' },
 );

@@ -24,16 +24,25 @@ export interface SitesTable {
   updated_at: string;
 }
 
-export type Role = 'admin' | 'technician';
+/**
+ * Who may do what: an admin everything; a technician writes within its customers; a
+ * read-only user sees its customers and changes nothing. The one list the API schema, the
+ * store's CHECK (migration 0010) and the web app derive from.
+ */
+export const ROLES = ['admin', 'technician', 'read_only'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface UsersTable {
   id: string;
   email: string;
   email_key: string;
-  password_hash: string;
+  /** null: invited, no password chosen yet (migration 0010). */
+  password_hash: string | null;
   role: Role;
   created_at: string;
   updated_at: string;
+  /** Set: cannot sign in; its sessions and API keys were ended when it was set. */
+  disabled_at: string | null;
 }
 
 export interface UserCustomersTable {
@@ -51,6 +60,10 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** null: never expires. */
+  expires_at: string | null;
+  /** 1: the key can only read, whatever its user may do. */
+  read_only: number;
 }
 
 export interface SessionsTable {
@@ -60,6 +73,21 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   last_seen_at: string;
+  /** Where and in what the session was opened, for its user's list of sessions. */
+  client_address: string | null;
+  user_agent: string | null;
+}
+
+export type PasswordLinkPurpose = 'invite' | 'reset';
+
+/** One-time links to choose a password: only the hash of the link's token is kept. */
+export interface PasswordLinksTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  purpose: PasswordLinkPurpose;
+  created_at: string;
+  expires_at: string;
 }
 
 export interface LoginThrottleTable {
@@ -317,6 +345,7 @@ export interface Database {
   user_customers: UserCustomersTable;
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
+  password_links: PasswordLinksTable;
   login_throttle: LoginThrottleTable;
   secrets: SecretsTable;
   abm_tokens: AbmTokensTable;
@@ -337,6 +366,7 @@ export type SiteRow = Selectable<SitesTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type PasswordLinkRow = Selectable<PasswordLinksTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;
 export type SecretUpdate = Updateable<SecretsTable>;

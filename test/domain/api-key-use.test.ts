@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AccountService } from '../../src/domain/accounts.js';
-import type { ApiKey, ApiKeyRepository } from '../../src/store/repositories/api-keys.js';
+import type { ApiKey, ApiKeyRepository, NewApiKey } from '../../src/store/repositories/api-keys.js';
+import type { PasswordLinkRepository } from '../../src/store/repositories/password-links.js';
 import type { LoginThrottleRepository } from '../../src/store/repositories/login-throttle.js';
 import type { SessionRepository } from '../../src/store/repositories/sessions.js';
 import type { UserRepository } from '../../src/store/repositories/users.js';
@@ -15,7 +16,7 @@ class MemoryApiKeys implements ApiKeyRepository {
   reads = 0;
   touches = 0;
 
-  async insert(row: { id: string; name: string; prefix: string; keyHash: string; userId: string | null; now: string }) {
+  async insert(row: NewApiKey) {
     const key = { ...row, createdAt: row.now, lastUsedAt: null, revokedAt: null };
     this.rows.set(row.id, key);
     return key;
@@ -31,6 +32,13 @@ class MemoryApiKeys implements ApiKeyRepository {
   }
   async list() {
     return [...this.rows.values()].map((r) => ({ ...r }));
+  }
+  async findById(id: string) {
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : { ...row };
+  }
+  async revokeAllOf(): Promise<number> {
+    throw new Error('not used here');
   }
   async revoke(idOrPrefix: string, now: string) {
     const hit = [...this.rows.values()].filter((r) => (r.id === idOrPrefix || r.prefix === idOrPrefix) && !r.revokedAt);
@@ -54,6 +62,7 @@ function accounts() {
     unused as SessionRepository,
     keys,
     unused as LoginThrottleRepository,
+    unused as PasswordLinkRepository,
     clock,
   );
   return { clock, keys, service };
@@ -63,7 +72,9 @@ test('requests running at once with a key write its last use once; then at most 
   const { clock, keys, service } = accounts();
   const { key, apiKey } = await service.createApiKey({ name: 'automation' });
   const principals = await Promise.all(Array.from({ length: 20 }, () => service.authenticateApiKey(key)));
-  assert.ok(principals.every((p) => p?.role === 'admin' && p.via === 'api_key'));
+  assert.ok(
+    principals.every((p) => p?.role === 'admin' && p.credential.via === 'api_key' && p.credential.id === apiKey.id),
+  );
   assert.equal(keys.reads, 20, 'every request reads the key');
   assert.equal(keys.touches, 1, 'one write for the 20');
   const firstUse = clock.now().toISOString();

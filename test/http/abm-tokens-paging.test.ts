@@ -105,7 +105,7 @@ for (const { engine, skip } of await engines()) {
       await insertToken('beta-2', 'beta labs', 'HQ', '2026-05-01T00:00:00.000Z');
       await insertToken('zulu-1', 'Zulu Traders', 'Depot', SAME_TIME);
 
-      await t.orchard.accounts.createUser({
+      await t.orchard.users.createUser({
         email: `paging-tech-${engine}@example.com`,
         password: 'technician password',
         role: 'technician',

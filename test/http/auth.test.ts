@@ -131,7 +131,7 @@ for (const { engine, skip } of await engines()) {
 
     test('after 10 failures from one address the account is locked there for 15 minutes with 429 and Retry-After, even with the right password', async () => {
       const email = 'locked@example.com';
-      await t.orchard.accounts.createUser({ email, password: 'the right password', role: 'admin' });
+      await t.orchard.users.createUser({ email, password: 'the right password', role: 'admin' });
       for (let i = 0; i < 10; i++) assert.equal((await login(email, 'wrong password!', '10.2.0.1')).statusCode, 401);
       const locked = await login(email, 'the right password', '10.2.0.1');
       assert.equal(locked.statusCode, 429);

@@ -176,7 +176,7 @@ for (const { engine, skip } of await engines()) {
     test('a technician sees only the customers assigned to them; others answer 404', async () => {
       const mine = (await t.api('POST', '/api/v1/customers', { name: 'Scoped mine' })).json();
       const theirs = (await t.api('POST', '/api/v1/customers', { name: 'Scoped theirs' })).json();
-      await t.orchard.accounts.createUser({
+      await t.orchard.users.createUser({
         email: `tech-${engine}@example.com`,
         password: 'technician password',
         role: 'technician',

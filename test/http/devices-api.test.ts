@@ -172,7 +172,7 @@ for (const { engine, skip } of await engines()) {
     });
 
     test('a technician sees only the devices of their customers; others answer 404', async () => {
-      await t.orchard.accounts.createUser({
+      await t.orchard.users.createUser({
         email: `dev-tech-${engine}@example.com`,
         password: 'technician password',
         role: 'technician',

@@ -123,7 +123,7 @@ for (const { engine, skip } of await engines()) {
 
     test('another customer’s token is not found for a technician', async () => {
       const other = (await t.api('POST', '/api/v1/customers', { name: 'Other Co' })).json().id;
-      await t.orchard.accounts.createUser({
+      await t.orchard.users.createUser({
         email: `ep-${engine}@example.com`,
         password: 'technician password',
         role: 'technician',

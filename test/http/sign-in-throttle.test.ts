@@ -36,7 +36,7 @@ for (const { engine, skip } of await engines()) {
 
     async function newUser(t: TestOrchard): Promise<string> {
       const email = `user${(nextUser += 1)}@example.com`;
-      await t.orchard.accounts.createUser({ email, password: PASSWORD, role: 'admin' });
+      await t.orchard.users.createUser({ email, password: PASSWORD, role: 'admin' });
       return email;
     }
 

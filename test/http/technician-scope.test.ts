@@ -89,7 +89,7 @@ for (const { engine, skip } of await engines()) {
       );
 
       const email = `scope-tech-${engine}@example.com`;
-      await t.orchard.accounts.createUser({
+      await t.orchard.users.createUser({
         email,
         password: 'a technician password for the scope tests',
         role: 'technician',

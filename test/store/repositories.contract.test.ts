@@ -174,6 +174,8 @@ for (const { engine, skip } of await engines()) {
         userId: 'sess-u',
         now,
         expiresAt: '2026-06-01T13:00:00.000Z',
+        clientAddress: '192.0.2.7',
+        userAgent: 'Safari',
       });
       assert.equal((await sessions.findLiveByHash('hash-1', now))?.userId, 'sess-u');
       assert.equal(await sessions.findLiveByHash('hash-1', '2026-06-01T13:00:00.000Z'), undefined);
@@ -185,15 +187,24 @@ for (const { engine, skip } of await engines()) {
 
     test('api keys: found by hash until revoked, by id or prefix', async () => {
       const keys = new KyselyApiKeyRepository(k);
-      await keys.insert({ id: 'k-1', name: 'PSA', prefix: 'orch_abcdefg', keyHash: 'kh-1', userId: null, now });
-      assert.equal((await keys.findActiveByHash('kh-1'))?.id, 'k-1');
+      await keys.insert({
+        id: 'k-1',
+        name: 'PSA',
+        prefix: 'orch_abcdefg',
+        keyHash: 'kh-1',
+        userId: null,
+        now,
+        expiresAt: null,
+        readOnly: false,
+      });
+      assert.equal((await keys.findActiveByHash('kh-1', now))?.id, 'k-1');
       assert.equal(await keys.existsWithHash('kh-1'), true);
       const revoked = await keys.revoke('orch_abcdefg', now);
       assert.deepEqual(
         revoked.map((r) => r.id),
         ['k-1'],
       );
-      assert.equal(await keys.findActiveByHash('kh-1'), undefined);
+      assert.equal(await keys.findActiveByHash('kh-1', now), undefined);
       assert.deepEqual(await keys.revoke('k-1', now), [], 'revoking twice revokes nothing');
     });
 

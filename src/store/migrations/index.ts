@@ -8,6 +8,7 @@ import * as deviceCounts from './0006-device-counts.js';
 import * as syncLeaseKey from './0007-sync-lease-key.js';
 import * as deviceStatusStatistics from './0008-device-status-statistics.js';
 import * as dropStatusIndexes from './0009-drop-status-indexes.js';
+import * as accounts from './0010-accounts.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0007-sync-lease-key': syncLeaseKey,
   '0008-device-status-statistics': deviceStatusStatistics,
   '0009-drop-status-indexes': dropStatusIndexes,
+  '0010-accounts': accounts,
 };
 
 export const migrationProvider: MigrationProvider = {

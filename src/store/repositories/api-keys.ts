@@ -11,22 +11,35 @@ export interface ApiKey {
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
+  /** null: never expires. */
+  readonly expiresAt: string | null;
+  /** Only reads, whatever its user may do. */
+  readonly readOnly: boolean;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly keyHash: string;
+  readonly userId: string | null;
+  readonly now: string;
+  readonly expiresAt: string | null;
+  readonly readOnly: boolean;
 }
 
 export interface ApiKeyRepository {
-  insert(row: {
-    id: string;
-    name: string;
-    prefix: string;
-    keyHash: string;
-    userId: string | null;
-    now: string;
-  }): Promise<ApiKey>;
-  findActiveByHash(keyHash: string): Promise<ApiKey | undefined>;
+  insert(row: NewApiKey): Promise<ApiKey>;
+  /** The key with this hash if it is neither revoked nor expired at `now`. */
+  findActiveByHash(keyHash: string, now: string): Promise<ApiKey | undefined>;
   existsWithHash(keyHash: string): Promise<boolean>;
-  list(): Promise<ApiKey[]>;
+  /** Every key, or one user's; newest last. */
+  list(userId?: string): Promise<ApiKey[]>;
+  findById(id: string): Promise<ApiKey | undefined>;
   /** Revokes by id or by prefix; returns the keys revoked. */
   revoke(idOrPrefix: string, now: string): Promise<ApiKey[]>;
+  /** Revokes every active key of the user; returns how many. */
+  revokeAllOf(userId: string, now: string): Promise<number>;
   touch(id: string, now: string): Promise<void>;
 }
 
@@ -44,18 +57,12 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
       .selectAll()
       .where('key_hash', '=', '')
       .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', '')]))
       .compile();
     this.activeByHash = { ...compiled, sql: preparedOnPostgres(compiled.sql) };
   }
 
-  async insert(row: {
-    id: string;
-    name: string;
-    prefix: string;
-    keyHash: string;
-    userId: string | null;
-    now: string;
-  }): Promise<ApiKey> {
+  async insert(row: NewApiKey): Promise<ApiKey> {
     await this.db
       .insertInto('api_keys')
       .values({
@@ -67,6 +74,8 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
         created_at: row.now,
         last_used_at: null,
         revoked_at: null,
+        expires_at: row.expiresAt,
+        read_only: row.readOnly ? 1 : 0,
       })
       .execute();
     return {
@@ -77,12 +86,14 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
       createdAt: row.now,
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: row.expiresAt,
+      readOnly: row.readOnly,
     };
   }
 
-  async findActiveByHash(keyHash: string): Promise<ApiKey | undefined> {
+  async findActiveByHash(keyHash: string, now: string): Promise<ApiKey | undefined> {
     // key_hash is unique (migration 0001): one row at most.
-    const query: CompiledQuery<ApiKeyRow> = { ...this.activeByHash, parameters: [keyHash] };
+    const query: CompiledQuery<ApiKeyRow> = { ...this.activeByHash, parameters: [keyHash, now] };
     const { rows } = await this.db.executeQuery(query);
     const row = rows[0];
     return row === undefined ? undefined : toApiKey(row);
@@ -93,9 +104,15 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
     return row !== undefined;
   }
 
-  async list(): Promise<ApiKey[]> {
-    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();
-    return rows.map(toApiKey);
+  async list(userId?: string): Promise<ApiKey[]> {
+    let q = this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id');
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    return (await q.execute()).map(toApiKey);
+  }
+
+  async findById(id: string): Promise<ApiKey | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
   }
 
   async revoke(idOrPrefix: string, now: string): Promise<ApiKey[]> {
@@ -120,6 +137,16 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
     });
   }
 
+  async revokeAllOf(userId: string, now: string): Promise<number> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async touch(id: string, now: string): Promise<void> {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }
@@ -134,5 +161,7 @@ function toApiKey(row: ApiKeyRow): ApiKey {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
+    readOnly: row.read_only === 1,
   };
 }

@@ -8,6 +8,7 @@ import { KyselyDeviceWriteRepository, type DeviceWriteRepository } from './devic
 import { KyselyDeviceRepository, type DeviceRepository } from './devices.js';
 import { KyselyEnrollmentProfileRepository, type EnrollmentProfileRepository } from './enrollment-profiles.js';
 import { KyselyLoginThrottleRepository, type LoginThrottleRepository } from './login-throttle.js';
+import { KyselyPasswordLinkRepository, type PasswordLinkRepository } from './password-links.js';
 import { KyselySecretRepository, type SecretRepository } from './secrets.js';
 import { KyselySessionRepository, type SessionRepository } from './sessions.js';
 import { KyselySiteRepository, type SiteRepository } from './sites.js';
@@ -29,6 +30,7 @@ export interface Repositories {
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly sessions: SessionRepository;
+  readonly passwordLinks: PasswordLinkRepository;
   readonly loginThrottle: LoginThrottleRepository;
   readonly secrets: SecretRepository;
   readonly abmTokens: AbmTokenRepository;
@@ -51,6 +53,7 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     users: new KyselyUserRepository(db),
     apiKeys: new KyselyApiKeyRepository(db),
     sessions: new KyselySessionRepository(db),
+    passwordLinks: new KyselyPasswordLinkRepository(db),
     loginThrottle: new KyselyLoginThrottleRepository(db),
     secrets: new KyselySecretRepository(db),
     abmTokens: new KyselyAbmTokenRepository(db),

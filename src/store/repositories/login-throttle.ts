@@ -52,6 +52,8 @@ export interface LoginThrottleRepository {
   release(subject: string, rule: ThrottleRule): Promise<void>;
   get(subject: string): Promise<ThrottleState | undefined>;
   clear(subject: string): Promise<void>;
+  /** Clears `subject` and every subject that ends with a space and `subject` (its per-address rows). */
+  clearWithSuffixed(subject: string): Promise<void>;
   /**
    * Deletes rows that count for nothing any more: unlocked runs begun at or before
    * `unlockedStartedBefore`, locks that ended at or before `lockEndedBefore`. The caller
@@ -126,6 +128,20 @@ export class KyselyLoginThrottleRepository implements LoginThrottleRepository {
 
   async clear(subject: string): Promise<void> {
     await this.db.deleteFrom('login_throttle').where('subject', '=', subject).execute();
+  }
+
+  async clearWithSuffixed(subject: string): Promise<void> {
+    // Not LIKE: an email may hold % and _. substr and length count characters on both engines.
+    const suffix = ` ${subject}`;
+    await this.db
+      .deleteFrom('login_throttle')
+      .where((eb) =>
+        eb.or([
+          eb('subject', '=', subject),
+          eb(sql`substr(subject, length(subject) - ${Array.from(suffix).length - 1})`, '=', suffix),
+        ]),
+      )
+      .execute();
   }
 
   async deleteForgotten(unlockedStartedBefore: string, lockEndedBefore: string): Promise<number> {

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { generateSessionToken, hashOpaqueToken } from '../security/opaque-token.js';
+import { hashPassword, passwordProblems } from '../security/password.js';
+import type { CustomerRepository } from '../store/repositories/customers.js';
+import type { Transactor } from '../store/repositories/index.js';
+import type { User, UserChanges, UserRepository } from '../store/repositories/users.js';
+import type { PasswordLinkPurpose, Role } from '../store/schema.js';
+import { emailKey, parseEmail } from './accounts.js';
+import { isoNow, type Clock } from './clock.js';
+import { DomainError, NotFoundError, ValidationError } from './errors.js';
+import { requireAdmin, type Principal } from './principal.js';
+
+/** How long a link to choose a password works: an invitation waits for someone to read it. */
+export const PASSWORD_LINK_LIFETIME_MS: Readonly<Record<PasswordLinkPurpose, number>> = {
+  invite: 7 * 24 * 60 * 60 * 1000,
+  reset: 24 * 60 * 60 * 1000,
+};
+
+/**
+ * Where the web app lets the holder of a link choose a password. The token travels in the
+ * fragment, which browsers never send to a server, so it stays out of access logs and Referer.
+ */
+export function passwordLinkUrl(publicUrl: URL, token: string): string {
+  return new URL(`/set-password#token=${token}`, publicUrl).toString();
+}
+
+/** A one-time link's secret, shown to the admin once; only its hash is kept. */
+export interface PasswordLinkToken {
+  readonly token: string;
+  readonly purpose: PasswordLinkPurpose;
+  readonly expiresAt: string;
+}
+
+export interface NewUserInput {
+  readonly email: string;
+  readonly role: Role;
+  readonly customerIds?: readonly string[];
+  /** Absent: the user is invited and chooses a password through a one-time link. */
+  readonly password?: string;
+}
+
+export interface UserPatch {
+  readonly email?: string;
+  readonly role?: Role;
+  readonly customerIds?: readonly string[];
+  readonly disabled?: boolean;
+}
+
+/**
+ * Managing users: admins only. Disabling or deleting a user ends its sessions and API keys in
+ * the same transaction; the last admin who can sign in cannot be disabled, demoted or deleted,
+ * so an MSP can never lock itself out of its own Orchard.
+ */
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly customers: CustomerRepository,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+  ) {}
+
+  list(principal: Principal): Promise<User[]> {
+    requireAdmin(principal, 'see the users');
+    return this.users.list();
+  }
+
+  async get(principal: Principal, id: string): Promise<User> {
+    requireAdmin(principal, 'see the users');
+    return this.found(id);
+  }
+
+  async create(principal: Principal, input: NewUserInput): Promise<{ user: User; link?: PasswordLinkToken }> {
+    requireAdmin(principal, 'add users');
+    const user = await this.createUser(input);
+    if (input.password !== undefined) return { user };
+    return { user, link: await this.issueLink(user.id, 'invite') };
+  }
+
+  /** Creates a user with no one to ask (command line, bootstrap); the API goes through `create`. */
+  async createUser(input: NewUserInput): Promise<User> {
+    const email = parseEmail(input.email);
+    let passwordHash: string | null = null;
+    if (input.password !== undefined) {
+      const weak = passwordProblems(input.password);
+      if (weak !== null) throw new ValidationError(weak, 'password');
+      passwordHash = await hashPassword(input.password);
+    }
+    const customerIds = input.role === 'admin' ? [] : await this.existingCustomers(input.customerIds ?? []);
+    const created = await this.users.insert({
+      id: randomUUID(),
+      email,
+      emailKey: emailKey(email),
+      passwordHash,
+      role: input.role,
+      customerIds,
+      now: isoNow(this.clock),
+    });
+    if (created === 'email_taken') throw emailTaken(email);
+    return created;
+  }
+
+  async update(principal: Principal, id: string, patch: UserPatch): Promise<User> {
+    requireAdmin(principal, 'change users');
+    const now = isoNow(this.clock);
+    const changes: {
+      email?: UserChanges['email'];
+      role?: Role;
+      customerIds?: readonly string[];
+      disabledAt?: string | null;
+    } = {};
+    if (patch.email !== undefined) {
+      const email = parseEmail(patch.email);
+      changes.email = { email, emailKey: emailKey(email) };
+    }
+    if (patch.role !== undefined) changes.role = patch.role;
+    if (patch.customerIds !== undefined) changes.customerIds = await this.existingCustomers(patch.customerIds);
+    if (patch.disabled !== undefined) changes.disabledAt = patch.disabled ? now : null;
+
+    const updated = await this.transactor.transaction(async (repos) => {
+      await repos.users.lockAdmins();
+      const before = await repos.users.findById(id);
+      if (before === undefined) throw new NotFoundError('user', id);
+      // Disabling a disabled user keeps the first date.
+      if (changes.disabledAt !== undefined && changes.disabledAt !== null && before.disabledAt !== null) {
+        delete changes.disabledAt;
+      }
+      const result = await repos.users.update(id, changes, now);
+      if (result === 'not_found') throw new NotFoundError('user', id);
+      if (result === 'email_taken') throw emailTaken(changes.email?.email ?? '');
+      await requireAnActiveAdmin(repos.users);
+      if (result.disabledAt !== null && before.disabledAt === null) {
+        await repos.sessions.deleteAllOf(id);
+        await repos.apiKeys.revokeAllOf(id, now);
+        await repos.passwordLinks.deleteAllOf(id);
+      }
+      return result;
+    });
+    return updated;
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    requireAdmin(principal, 'delete users');
+    await this.transactor.transaction(async (repos) => {
+      await repos.users.lockAdmins();
+      // Sessions, API keys and links go with the user (foreign keys cascade).
+      if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
+      await requireAnActiveAdmin(repos.users);
+    });
+  }
+
+  /** A one-time link with which the user chooses a new password; any earlier link stops working. */
+  async createPasswordReset(principal: Principal, id: string): Promise<PasswordLinkToken> {
+    requireAdmin(principal, 'reset passwords');
+    const user = await this.found(id);
+    if (user.disabledAt !== null) {
+      throw new DomainError(
+        'conflict',
+        'USER_DISABLED',
+        `${user.email} is disabled. Enable the user first, then reset its password.`,
+      );
+    }
+    return this.issueLink(user.id, user.passwordSet ? 'reset' : 'invite');
+  }
+
+  private async issueLink(userId: string, purpose: PasswordLinkPurpose): Promise<PasswordLinkToken> {
+    const token = generateSessionToken();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + PASSWORD_LINK_LIFETIME_MS[purpose]).toISOString();
+    await this.transactor.transaction((repos) =>
+      repos.passwordLinks.replace({
+        id: randomUUID(),
+        userId,
+        tokenHash: hashOpaqueToken(token),
+        purpose,
+        createdAt: now.toISOString(),
+        expiresAt,
+      }),
+    );
+    return { token, purpose, expiresAt };
+  }
+
+  private async found(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (user === undefined) throw new NotFoundError('user', id);
+    return user;
+  }
+
+  /** The ids, checked: a customer that does not exist is named in the error, not left to a foreign key. */
+  private async existingCustomers(ids: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    for (const id of unique) {
+      if ((await this.customers.findById(id)) === undefined) {
+        throw new ValidationError(
+          `There is no customer with the id ${id}. Choose the user's customers from the list.`,
+          'customerIds',
+        );
+      }
+    }
+    return unique;
+  }
+}
+
+/** Checked inside the change's transaction, after lockAdmins: two admins demoting each other at once cannot both succeed. */
+async function requireAnActiveAdmin(users: UserRepository): Promise<void> {
+  if ((await users.countActiveAdmins()) > 0) return;
+  throw new DomainError(
+    'conflict',
+    'LAST_ADMIN',
+    'This would leave Orchard without an admin who can sign in. Make another user an admin first.',
+  );
+}
+
+function emailTaken(email: string): DomainError {
+  return new DomainError('conflict', 'EMAIL_TAKEN', `A user with the email ${email} already exists.`);
+}
