@@ -181,7 +181,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
       repositories.passwordLinks,
       clock,
     ),
-    users: new UserService(repositories.users, repositories.customers, transactor, clock),
+    users: new UserService(repositories.users, repositories.customers, repositories.passwordLinks, transactor, clock),
     apiKeys: new ApiKeyService(repositories.apiKeys, repositories.users, clock),
     secrets,
     abmTokens,

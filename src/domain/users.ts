@@ -3,6 +3,7 @@ import { generateSessionToken, hashOpaqueToken } from '../security/opaque-token.
 import { hashPassword, passwordProblems } from '../security/password.js';
 import type { CustomerRepository } from '../store/repositories/customers.js';
 import type { Transactor } from '../store/repositories/index.js';
+import type { PasswordLinkRepository } from '../store/repositories/password-links.js';
 import type { User, UserChanges, UserRepository } from '../store/repositories/users.js';
 import type { PasswordLinkPurpose, Role } from '../store/schema.js';
 import { emailKey, parseEmail } from './accounts.js';
@@ -55,6 +56,7 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly customers: CustomerRepository,
+    private readonly passwordLinks: PasswordLinkRepository,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
@@ -166,16 +168,14 @@ export class UserService {
     const token = generateSessionToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + PASSWORD_LINK_LIFETIME_MS[purpose]).toISOString();
-    await this.transactor.transaction((repos) =>
-      repos.passwordLinks.replace({
-        id: randomUUID(),
-        userId,
-        tokenHash: hashOpaqueToken(token),
-        purpose,
-        createdAt: now.toISOString(),
-        expiresAt,
-      }),
-    );
+    await this.passwordLinks.replace({
+      id: randomUUID(),
+      userId,
+      tokenHash: hashOpaqueToken(token),
+      purpose,
+      createdAt: now.toISOString(),
+      expiresAt,
+    });
     return { token, purpose, expiresAt };
   }
 

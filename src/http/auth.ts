@@ -104,7 +104,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (identity !== null) {
       request.principal = identity.principal;
       request.sessionToken = identity.sessionToken;
-      if (!SAFE_METHODS.has(request.method) && request.routeOptions.config.selfService !== true) {
+      const { public: open, selfService } = request.routeOptions.config;
+      // A route anyone may call without signing in refuses no one for being read-only either.
+      if (!SAFE_METHODS.has(request.method) && open !== true && selfService !== true) {
         requireWriteAccess(identity.principal);
       }
     } else if (request.routeOptions.config.public !== true) {

@@ -69,6 +69,14 @@ const preparedStatements = new Map<string, string>();
  * returns the text. Only for statements whose plan does not depend on their parameters'
  * values: after five runs PostgreSQL may keep one generic plan for all of them.
  */
+/**
+ * Runs `work` in a transaction: a new one, or the caller's when `db` is already one (a
+ * repository used inside a service's transaction must join it; Kysely refuses to nest).
+ */
+export function inTransaction<T>(db: Kysely<Database>, work: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 export function preparedOnPostgres(text: string): string {
   if (!preparedStatements.has(text)) preparedStatements.set(text, `orchard_${preparedStatements.size + 1}`);
   return text;

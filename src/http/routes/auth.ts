@@ -47,7 +47,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; s
   app.post(
     '/auth/logout',
     {
-      config: { public: true, selfService: true },
+      config: { public: true },
       schema: { tags, summary: 'Sign out: ends the session', response: { 204: Type.Null() } },
     },
     async (request, reply) => {
@@ -101,7 +101,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; s
   app.post(
     '/auth/password-link',
     {
-      config: { public: true, selfService: true },
+      config: { public: true },
       schema: {
         tags,
         summary: 'Choose a password with a one-time invitation or reset link; then sign in with it',

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { inTransaction } from '../db.js';
 import type { Database, PasswordLinkPurpose } from '../schema.js';
 
 export interface PasswordLink {
@@ -23,7 +24,7 @@ export class KyselyPasswordLinkRepository implements PasswordLinkRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async replace(row: PasswordLink & { readonly tokenHash: string }): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       await tx.deleteFrom('password_links').where('user_id', '=', row.userId).execute();
       await tx
         .insertInto('password_links')

@@ -1,5 +1,6 @@
 import { PostgresAdapter, type Kysely } from 'kysely';
 import { violationOf } from '../errors.js';
+import { inTransaction } from '../db.js';
 import type { Database, Role, UserRow } from '../schema.js';
 
 export interface User {
@@ -89,7 +90,7 @@ export class KyselyUserRepository implements UserRepository {
   async insert(row: NewUser): Promise<User | 'email_taken'> {
     const customerIds = row.role === 'admin' ? [] : [...new Set(row.customerIds)].sort();
     try {
-      await this.db.transaction().execute(async (tx) => {
+      await inTransaction(this.db, async (tx) => {
         await tx
           .insertInto('users')
           .values({
@@ -159,7 +160,7 @@ export class KyselyUserRepository implements UserRepository {
 
   async update(id: string, changes: UserChanges, now: string): Promise<User | 'not_found' | 'email_taken'> {
     try {
-      const found = await this.db.transaction().execute(async (tx) => {
+      const found = await inTransaction(this.db, async (tx) => {
         const result = await tx
           .updateTable('users')
           .set({
