@@ -129,7 +129,7 @@ export class UserService {
       const result = await repos.users.update(id, changes, now);
       if (result === 'not_found') throw new NotFoundError('user', id);
       if (result === 'email_taken') throw emailTaken(changes.email?.email ?? '');
-      await requireAnActiveAdmin(repos.users);
+      if (activeAdmin(before) && !activeAdmin(result)) await requireAnActiveAdmin(repos.users);
       if (result.disabledAt !== null && before.disabledAt === null) {
         await repos.sessions.deleteAllOf(id);
         await repos.apiKeys.revokeAllOf(id, now);
@@ -144,9 +144,10 @@ export class UserService {
     requireAdmin(principal, 'delete users');
     await this.transactor.transaction(async (repos) => {
       await repos.users.lockAdmins();
+      const before = await repos.users.findById(id);
       // Sessions, API keys and links go with the user (foreign keys cascade).
-      if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
-      await requireAnActiveAdmin(repos.users);
+      if (before === undefined || !(await repos.users.delete(id))) throw new NotFoundError('user', id);
+      if (activeAdmin(before)) await requireAnActiveAdmin(repos.users);
     });
   }
 
@@ -200,7 +201,15 @@ export class UserService {
   }
 }
 
-/** Checked inside the change's transaction, after lockAdmins: two admins demoting each other at once cannot both succeed. */
+function activeAdmin(user: User): boolean {
+  return user.role === 'admin' && user.disabledAt === null;
+}
+
+/**
+ * Checked inside the change's transaction, after lockAdmins: two admins demoting each other at once cannot both
+ * succeed. Only a change that takes an admin away is checked: an Orchard run from the shell with
+ * service keys may have no admin user at all, and its technicians can still be changed.
+ */
 async function requireAnActiveAdmin(users: UserRepository): Promise<void> {
   if ((await users.countActiveAdmins()) > 0) return;
   throw new DomainError(

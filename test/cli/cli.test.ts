@@ -116,6 +116,55 @@ for (const { engine, skip } of await engines()) {
       }
     });
 
+    test('an operator unlocks a user with a reset link, and disables and enables it, from the shell', async () => {
+      const email = 'locked@example.com';
+      const created = await orchard(
+        ['user', 'create', '--email', email, '--role', 'read_only'],
+        database.env,
+        'the first password\n',
+      );
+      assert.equal(created.code, 0, created.stderr);
+      const reset = await orchard(['user', 'reset-password', '--email', email], database.env);
+      assert.equal(reset.code, 0, reset.stderr);
+      assert.match(reset.stdout.trim(), /^http:\/\/localhost:\d+\/set-password#token=[\w-]+$/);
+      assert.match(reset.stderr, /works once/);
+
+      const port = await freePort();
+      const server = await serve(database.env, port);
+      const login = (password: string) =>
+        fetch(`${server.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password }),
+        });
+      try {
+        const token = new URL(reset.stdout.trim()).hash.replace('#token=', '');
+        const chosen = await fetch(`${server.url}/api/v1/auth/password-link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token, password: 'the password chosen by link' }),
+        });
+        assert.equal(chosen.status, 204);
+        assert.equal((await login('the password chosen by link')).status, 200);
+
+        const disabled = await orchard(['user', 'disable', '--email', email], database.env);
+        assert.equal(disabled.code, 0, disabled.stderr);
+        assert.equal((await login('the password chosen by link')).status, 403);
+        const listed = await orchard(['user', 'list'], database.env);
+        assert.match(listed.stdout, /read_only\s+locked@example\.com \(disabled\)/);
+        const enabled = await orchard(['user', 'enable', '--email', email], database.env);
+        assert.equal(enabled.code, 0, enabled.stderr);
+        assert.equal((await login('the password chosen by link')).status, 200);
+      } finally {
+        await server.stop();
+        assert.equal(
+          server.output().includes(reset.stdout.trim().split('#token=')[1] ?? '-'),
+          false,
+          'no link in the logs',
+        );
+      }
+    });
+
     test('data survives a restart, and SIGTERM lets an in-flight request finish', async () => {
       const port = await freePort();
       let server = await serve(database.env, port);
