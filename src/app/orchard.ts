@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { AccountService } from '../domain/accounts.js';
+import { AuditLog, ORCHARD } from '../domain/audit.js';
 import { ApiKeyService } from '../domain/api-keys.js';
 import { UserService } from '../domain/users.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -38,6 +39,8 @@ export interface Orchard {
   /** Managing users (admins). */
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
+  /** The audit trail, for reading (changes write their entries themselves). */
+  readonly audit: AuditLog;
   readonly secrets: SecretStore;
   readonly abmTokens: AbmTokenService;
   readonly devices: DeviceService;
@@ -89,6 +92,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
   const userAgent = `Orchard/${ORCHARD_VERSION}`;
   const enrollmentProfiles = new EnrollmentProfileService({
     repositories,
+    transactor,
     clock,
     publicBaseUrl: config.publicBaseUrl,
     onChanged: async (tokenId) => {
@@ -172,17 +176,19 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     db,
     clock,
     keyringSource: source,
-    customers: new CustomerService(repositories.customers, repositories.sites, clock),
+    customers: new CustomerService(repositories.customers, repositories.sites, transactor, clock),
     accounts: new AccountService(
       repositories.users,
       repositories.sessions,
       repositories.apiKeys,
       repositories.loginThrottle,
       repositories.passwordLinks,
+      transactor,
       clock,
     ),
-    users: new UserService(repositories.users, repositories.customers, repositories.passwordLinks, transactor, clock),
-    apiKeys: new ApiKeyService(repositories.apiKeys, repositories.users, clock),
+    users: new UserService(repositories.users, repositories.customers, transactor, clock),
+    apiKeys: new ApiKeyService(repositories.apiKeys, repositories.users, transactor, clock),
+    audit: new AuditLog(repositories.auditEvents, clock, config.auditRetentionMs),
     secrets,
     abmTokens,
     devices: new DeviceService(repositories.devices, repositories),
@@ -206,7 +212,7 @@ export async function bootstrap(orchard: Orchard): Promise<string[]> {
   const { adminEmail, adminPassword, apiKey } = orchard.config.bootstrap;
   if (adminEmail !== undefined && adminPassword !== undefined && (await orchard.accounts.userCount()) === 0) {
     try {
-      await orchard.users.createUser({ email: adminEmail, password: adminPassword, role: 'admin' });
+      await orchard.users.createUser({ email: adminEmail, password: adminPassword, role: 'admin' }, ORCHARD);
       done.push(`created the first admin, ${adminEmail}`);
     } catch (error) {
       // Another instance starting at the same moment made it first.

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { COMMAND_LINE } from '../domain/principal.js';
 import { withOrchard } from './context.js';
 
 export function apiKeyCommands(apiKey: Command): void {
@@ -9,7 +10,7 @@ export function apiKeyCommands(apiKey: Command): void {
     .option('--user <email>', 'act as this user (default: an admin service key)')
     .action(async (options: { name: string; user?: string }) => {
       await withOrchard(async (orchard) => {
-        const { apiKey: created, key } = await orchard.accounts.createApiKey({
+        const { apiKey: created, key } = await orchard.apiKeys.createFromShell({
           name: options.name,
           ...(options.user === undefined ? {} : { userEmail: options.user }),
         });
@@ -25,7 +26,7 @@ export function apiKeyCommands(apiKey: Command): void {
     .description('list API keys (prefixes only)')
     .action(async () => {
       await withOrchard(async (orchard) => {
-        for (const k of await orchard.accounts.listApiKeys()) {
+        for (const k of await orchard.apiKeys.list(COMMAND_LINE)) {
           const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt}`;
           process.stdout.write(
             `${k.id}  ${k.prefix.padEnd(13)}  ${k.name}  ${state}  last used ${k.lastUsedAt ?? 'never'}\n`,
@@ -40,7 +41,7 @@ export function apiKeyCommands(apiKey: Command): void {
     .argument('<idOrPrefix>')
     .action(async (idOrPrefix: string) => {
       await withOrchard(async (orchard) => {
-        for (const k of await orchard.accounts.revokeApiKey(idOrPrefix))
+        for (const k of await orchard.apiKeys.revokeFromShell(idOrPrefix))
           process.stdout.write(`revoked ${k.prefix}… (${k.id})\n`);
       });
     });

@@ -24,7 +24,7 @@ export async function serveCommand(): Promise<void> {
   if (cluster.isPrimary) for (const line of await prepare(config, orchard)) log.info(line);
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
-  const housekeeping = housekeepingJob(orchard.accounts, log);
+  const housekeeping = housekeepingJob(orchard.accounts, orchard.audit, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {

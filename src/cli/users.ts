@@ -60,7 +60,7 @@ export function userCommands(user: Command): void {
         const found = await userByEmail(orchard, options.email);
         const link = await orchard.users.createPasswordReset(COMMAND_LINE, found.id);
         process.stderr.write(`Send this link to ${found.email}; it works once, until ${link.expiresAt}.\n`);
-        process.stdout.write(`${passwordLinkUrl(orchard.config.publicUrl, link.token)}\n`);
+        process.stdout.write(`${passwordLinkUrl(orchard.config.publicBaseUrl, link.token)}\n`);
       });
     });
 

@@ -39,6 +39,8 @@ export interface Config {
   readonly sync: SyncConfig;
   /** ORCHARD_METRICS_TOKEN: the bearer token Prometheus sends for /metrics. */
   readonly metricsToken?: string;
+  /** How long audit trail entries are kept (ORCHARD_AUDIT_RETENTION_DAYS, default 365). */
+  readonly auditRetentionMs: number;
   readonly http: HttpTimeouts;
   readonly enrollment: EnrollmentConfig;
 }
@@ -356,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     http: parseHttpTimeouts(env),
     metricsToken,
+    auditRetentionMs: parseWhole(env, 'ORCHARD_AUDIT_RETENTION_DAYS', 365, 1, 36500, ' of days') * 24 * 60 * 60 * 1000,
     enrollment: parseEnrollment(env, parseFlag(env, 'ORCHARD_SANDBOX', mode === 'development')),
   };
 }

@@ -9,6 +9,7 @@ import type { Page, PageRequest } from '../store/paging.js';
 import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
 import { tokenStatus, type StatusView } from './abm-token-status.js';
+import { ORCHARD, recordAudit, type AuditEntry, type Who } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NotFoundError, ValidationError } from './errors.js';
 import { DEFAULT_SETTINGS, newEnrollmentKey } from './enrollment-profiles.js';
@@ -142,6 +143,12 @@ export class AbmTokenService {
       );
       // The enrollment URL's key exists from the start, so it never changes once devices use it.
       await repos.enrollmentProfiles.ensure(id, newEnrollmentKey(), DEFAULT_SETTINGS, now.toISOString());
+      await this.audit(repos, principal, {
+        action: 'abm_token.created',
+        target: { type: 'abm_token', id, label: `${customer.name} › ${site.name}` },
+        customerId,
+        siteId,
+      });
     });
     return this.view(await this.mustFind(id));
   }
@@ -174,6 +181,10 @@ export class AbmTokenService {
     const keys = await this.deps.repositories.abmTokens.keys(id);
     const key = keys.find((k) => k.slot === 'staged') ?? keys.find((k) => k.slot === 'current');
     if (key === undefined) throw new Error(`ABM token ${id} has no key pair`);
+    await this.audit(this.deps.repositories, principal, {
+      ...aboutToken(token, 'abm_token.public_key_downloaded'),
+      details: { slot: key.slot },
+    });
     return { pem: key.certificatePem, filename: publicKeyFilename(token) };
   }
 
@@ -192,6 +203,7 @@ export class AbmTokenService {
         now: now.toISOString(),
       });
       await secrets.deleteAll(replaced);
+      await this.audit(repos, principal, aboutToken(token, 'abm_token.key_replaced'));
     });
     return this.view(await this.mustFind(id));
   }
@@ -245,6 +257,16 @@ export class AbmTokenService {
       if (typeof result === 'object') await secrets.deleteAll(result.orphanedSecretIds);
       // Devices right after the token is added (or renewed: a rejected token may have missed some).
       await repos.syncStates.request(id, now.toISOString());
+      await this.audit(repos, principal, {
+        ...aboutToken(token, token.state === 'connected' ? 'abm_token.renewed' : 'abm_token.uploaded', server.name),
+        details: {
+          server: server.name,
+          expiresAt: {
+            from: token.state === 'connected' ? token.expiresAt : null,
+            to: serverToken.accessTokenExpiry?.toISOString() ?? null,
+          },
+        },
+      });
     });
     this.deps.onSyncRequested?.(id);
     return this.view(await this.mustFind(id));
@@ -264,6 +286,15 @@ export class AbmTokenService {
       await repos.deviceWrites.followToken(id, customerId, siteId, now);
       // The profile's default name follows the site: the next sync defines it anew.
       if (before.state === 'connected') await repos.syncStates.request(id, now);
+      const moved = await repos.abmTokens.findById(id);
+      await this.audit(repos, principal, {
+        ...aboutToken(moved ?? before, 'abm_token.moved'),
+        details: {
+          customer: { from: before.customerName, to: moved?.customerName },
+          site: { from: before.siteName, to: moved?.siteName },
+          from: { customerId: before.customerId, siteId: before.siteId },
+        },
+      });
     });
     if (before.state === 'connected') this.deps.onSyncRequested?.(id);
     return this.view(await this.mustFind(id));
@@ -279,7 +310,10 @@ export class AbmTokenService {
         'This token has no server token file yet, so there is nothing to sync. Upload the token file from Apple Business Manager first.',
       );
     }
-    await this.deps.repositories.syncStates.request(id, isoNow(this.deps.clock));
+    await this.deps.transactor.transaction(async (repos) => {
+      await repos.syncStates.request(id, isoNow(this.deps.clock));
+      await this.audit(repos, principal, aboutToken(token, 'abm_token.sync_requested'));
+    });
     this.deps.onSyncRequested?.(id);
     return this.view(await this.mustFind(id));
   }
@@ -289,7 +323,7 @@ export class AbmTokenService {
    * Its devices are kept, marked released, with no token.
    */
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.visible(principal, id);
+    const token = await this.visible(principal, id);
     await this.deps.transactor.transaction(async (repos) => {
       const now = isoNow(this.deps.clock);
       // First: fences a sync of this token running elsewhere (its next page finds no lease).
@@ -298,6 +332,7 @@ export class AbmTokenService {
       const secretIds = await repos.abmTokens.delete(id);
       if (secretIds === 'not_found') throw new NotFoundError('ABM token', id);
       await this.deps.secrets.using(repos.secrets).deleteAll(secretIds);
+      await this.audit(repos, principal, aboutToken(token, 'abm_token.deleted'));
     });
   }
 
@@ -314,16 +349,29 @@ export class AbmTokenService {
       () => null,
       (error: unknown) => appleIssueOf(error),
     );
-    await this.deps.repositories.abmTokens.setAppleIssue(id, issue, now);
+    await this.deps.transactor.transaction(async (repos) => {
+      await repos.abmTokens.setAppleIssue(id, issue, now);
+      await this.auditIssueChange(repos, token, issue);
+    });
     return this.view(await this.mustFind(id));
   }
 
   /** A sync run ended well: its time, any warning, and an Apple issue it proves gone. */
   async recordSyncSucceeded(token: AbmToken & { state: 'connected' }, warning: string | null): Promise<void> {
-    const { repositories: repos, clock } = this.deps;
-    const now = isoNow(clock);
-    await repos.abmTokens.recordSync(token.id, { ok: true, at: now, ...(warning === null ? {} : { warning }) });
-    if (token.appleIssue !== null) await repos.abmTokens.setAppleIssue(token.id, null, now);
+    const now = isoNow(this.deps.clock);
+    await this.deps.transactor.transaction(async (repos) => {
+      await repos.abmTokens.recordSync(token.id, { ok: true, at: now, ...(warning === null ? {} : { warning }) });
+      if (token.appleIssue !== null) {
+        await repos.abmTokens.setAppleIssue(token.id, null, now);
+        await this.auditIssueChange(repos, token, null);
+      }
+      if (token.lastSyncError !== null) {
+        await this.audit(repos, ORCHARD, {
+          ...aboutToken(token, 'abm_token.sync_recovered'),
+          details: { after: token.lastSyncError },
+        });
+      }
+    });
   }
 
   /**
@@ -331,22 +379,59 @@ export class AbmTokenService {
    * issue its status shows (terms, expired, rejected, unreachable).
    */
   async recordSyncFailed(token: AbmToken, error: unknown): Promise<void> {
-    const repos = this.deps.repositories;
     const message =
       error instanceof DomainError
         ? error.message
         : `Orchard hit an unexpected error while syncing (${error instanceof Error ? error.message : String(error)}); it tries again later.`;
-    await repos.abmTokens.recordSync(token.id, { ok: false, error: message });
     const issue = syncIssueOf(error);
-    if (issue !== null) await repos.abmTokens.setAppleIssue(token.id, issue, isoNow(this.deps.clock));
+    await this.deps.transactor.transaction(async (tx) => {
+      await tx.abmTokens.recordSync(token.id, { ok: false, error: message });
+      if (issue !== null) {
+        await tx.abmTokens.setAppleIssue(token.id, issue, isoNow(this.deps.clock));
+        await this.auditIssueChange(tx, token, issue);
+      }
+      await this.auditSyncFailing(tx, token, message);
+    });
   }
 
   /** The sync did not ask Apple: the token's file says it has expired. */
   async recordSyncRefusedExpired(token: AbmToken & { expiresAt: string }): Promise<void> {
-    await this.deps.repositories.abmTokens.recordSync(token.id, {
-      ok: false,
-      error: `This token expired on ${token.expiresAt.slice(0, 10)}, so Apple refuses it. Renew it with a new token file from Apple Business Manager.`,
+    const error = `This token expired on ${token.expiresAt.slice(0, 10)}, so Apple refuses it. Renew it with a new token file from Apple Business Manager.`;
+    await this.deps.transactor.transaction(async (repos) => {
+      await repos.abmTokens.recordSync(token.id, { ok: false, error });
+      await this.auditSyncFailing(repos, token, error);
     });
+  }
+
+  private audit(repos: Pick<Repositories, 'auditEvents'>, who: Who, entry: AuditEntry): Promise<void> {
+    return recordAudit(repos.auditEvents, who, entry, this.deps.clock);
+  }
+
+  /** Orchard's own decision, recorded when Apple's answer changes what the token's status says. */
+  private async auditIssueChange(
+    repos: Pick<Repositories, 'auditEvents'>,
+    token: AbmToken,
+    issue: { kind: AppleIssue; detail: string } | null,
+  ): Promise<void> {
+    const before = token.state === 'connected' ? (token.appleIssue?.kind ?? null) : null;
+    if (before === (issue?.kind ?? null)) return;
+    await this.audit(repos, ORCHARD, {
+      ...aboutToken(token, 'abm_token.status_changed'),
+      details: {
+        appleIssue: { from: before, to: issue?.kind ?? null },
+        ...(issue === null ? {} : { detail: issue.detail }),
+      },
+    });
+  }
+
+  /** The first failure after a success (or ever): later failures of the same run of failures are not news. */
+  private async auditSyncFailing(
+    repos: Pick<Repositories, 'auditEvents'>,
+    token: AbmToken,
+    error: string,
+  ): Promise<void> {
+    if (token.lastSyncError !== null) return;
+    await this.audit(repos, ORCHARD, { ...aboutToken(token, 'abm_token.sync_failing'), details: { error } });
   }
 
   /** Connected tokens, for background work that checks or syncs each of them. */
@@ -443,6 +528,21 @@ export class AbmTokenService {
     if (token === undefined) throw new NotFoundError('ABM token', id);
     return token;
   }
+}
+
+/** An audit entry's subject: the token, under its customer and site. */
+function aboutToken(
+  token: AbmToken,
+  action: AuditEntry['action'],
+  serverName = token.state === 'connected' ? token.server.name : undefined,
+): AuditEntry {
+  const server = serverName === undefined ? '' : ` (${serverName})`;
+  return {
+    action,
+    target: { type: 'abm_token', id: token.id, label: `${token.customerName} › ${token.siteName}${server}` },
+    customerId: token.customerId,
+    siteId: token.siteId,
+  };
 }
 
 /** How an Apple failure shows on the token; anything unrecognised is a bug and is rethrown. */

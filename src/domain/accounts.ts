@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { generateApiKey, generateSessionToken, hashOpaqueToken } from '../security/opaque-token.js';
+import { generateSessionToken, hashOpaqueToken } from '../security/opaque-token.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../security/password.js';
 import type { ApiKey, ApiKeyRepository } from '../store/repositories/api-keys.js';
 import type { LoginThrottleRepository, ThrottleRule, ThrottleState } from '../store/repositories/login-throttle.js';
+import type { Repositories, Transactor } from '../store/repositories/index.js';
 import type { PasswordLinkRepository } from '../store/repositories/password-links.js';
 import type { Session, SessionRepository } from '../store/repositories/sessions.js';
 import type { User, UserRepository } from '../store/repositories/users.js';
 import type { Role } from '../store/schema.js';
+import { ORCHARD, recordAudit } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import {
   DomainError,
@@ -136,12 +138,6 @@ export interface SessionView extends Session {
   readonly current: boolean;
 }
 
-export interface CreatedApiKey {
-  readonly apiKey: ApiKey;
-  /** Shown once, never stored. */
-  readonly key: string;
-}
-
 export class AccountService {
   /**
    * When this process last wrote each key's last_used_at. Requests running at once all read
@@ -157,6 +153,7 @@ export class AccountService {
     private readonly apiKeys: ApiKeyRepository,
     private readonly throttle: LoginThrottleRepository,
     private readonly passwordLinks: PasswordLinkRepository,
+    private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
 
@@ -225,7 +222,10 @@ export class AccountService {
   }
 
   /** The user behind a session cookie, extending the session while it is in use. */
-  async authenticateSession(sessionToken: string): Promise<{ principal: Principal; user: User } | undefined> {
+  async authenticateSession(
+    sessionToken: string,
+    clientAddress: string | null = null,
+  ): Promise<{ principal: Principal; user: User } | undefined> {
     const now = this.clock.now();
     const session = await this.sessions.findLiveByHash(hashOpaqueToken(sessionToken), now.toISOString());
     if (session === undefined) return undefined;
@@ -239,16 +239,22 @@ export class AccountService {
         new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
       );
     }
-    return { principal: principalOf(user, { via: 'session', id: session.id }, false), user };
+    const credential: Credential = { via: 'session', id: session.id, label: user.email, address: clientAddress };
+    return { principal: principalOf(user, credential, false), user };
   }
 
-  async authenticateApiKey(key: string): Promise<Principal | undefined> {
+  async authenticateApiKey(key: string, clientAddress: string | null = null): Promise<Principal | undefined> {
     const apiKey = await this.apiKeys.findActiveByHash(hashOpaqueToken(key), isoNow(this.clock));
     if (apiKey === undefined) return undefined;
     await this.recordApiKeyUse(apiKey);
-    const credential: Credential = { via: 'api_key', id: apiKey.id };
-    if (apiKey.userId === null) return { role: 'admin', userId: null, readOnly: apiKey.readOnly, credential };
+    const keyLabel = `API key "${apiKey.name}"`;
+    if (apiKey.userId === null) {
+      const credential: Credential = { via: 'api_key', id: apiKey.id, label: keyLabel, address: clientAddress };
+      return { role: 'admin', userId: null, readOnly: apiKey.readOnly, credential };
+    }
     const user = await this.users.findById(apiKey.userId);
+    const label = `${user?.email ?? apiKey.userId}, ${keyLabel}`;
+    const credential: Credential = { via: 'api_key', id: apiKey.id, label, address: clientAddress };
     // A disabled user's keys were revoked with it; this also covers a key read just before that.
     return user === undefined || user.disabledAt !== null ? undefined : principalOf(user, credential, apiKey.readOnly);
   }
@@ -286,8 +292,20 @@ export class AccountService {
     if (stored == null || !(await verifyPassword(currentPassword, stored))) {
       throw new ValidationError('The current password is not right.', 'currentPassword');
     }
-    await this.setPassword(principal.userId, newPassword, 'newPassword');
-    await this.endOtherSessions(principal);
+    await this.transactor.transaction(async (repos) => {
+      await this.setPassword(repos, principal.userId ?? '', newPassword, 'newPassword');
+      const keep = principal.credential.via === 'session' ? principal.credential.id : undefined;
+      await repos.sessions.deleteAllOf(principal.userId ?? '', keep);
+      await recordAudit(
+        repos.auditEvents,
+        principal,
+        {
+          action: 'user.password_changed',
+          target: { type: 'user', id: principal.userId ?? '', label: principal.credential.label },
+        },
+        this.clock,
+      );
+    });
   }
 
   /**
@@ -308,16 +326,34 @@ export class AccountService {
     }
     const user = await this.users.findById(link.userId);
     if (user === undefined) throw new NotFoundError('user', link.userId);
-    await this.setPassword(user.id, password, 'password');
-    await this.sessions.deleteAllOf(user.id);
-    await this.throttle.clearWithSuffixed(throttleSubjects(user.email, '').account);
+    await this.transactor.transaction(async (repos) => {
+      await this.setPassword(repos, user.id, password, 'password');
+      await repos.sessions.deleteAllOf(user.id);
+      await repos.loginThrottle.clearWithSuffixed(throttleSubjects(user.email, '').account);
+      // Nobody is signed in here: whoever held the link, which Orchard gave to this user.
+      await recordAudit(
+        repos.auditEvents,
+        ORCHARD,
+        {
+          action: 'user.password_set_by_link',
+          target: { type: 'user', id: user.id, label: user.email },
+          details: { link: link.purpose },
+        },
+        this.clock,
+      );
+    });
     return user;
   }
 
-  private async setPassword(userId: string, password: string, field: string): Promise<void> {
+  private async setPassword(
+    repos: Pick<Repositories, 'users'>,
+    userId: string,
+    password: string,
+    field: string,
+  ): Promise<void> {
     const problem = passwordProblems(password);
     if (problem !== null) throw new ValidationError(problem, field);
-    await this.users.setPassword(userId, await hashPassword(password), isoNow(this.clock));
+    await repos.users.setPassword(userId, await hashPassword(password), isoNow(this.clock));
   }
 
   /** Writes the key's last_used_at if neither the database nor this process has it from the last minute. */
@@ -329,30 +365,6 @@ export class AccountService {
     // Noted before the write, so the requests arriving while it runs do not start their own.
     this.apiKeyTouchedAt.set(apiKey.id, now);
     await this.apiKeys.touch(apiKey.id, new Date(now).toISOString());
-  }
-
-  async createApiKey(input: { name: string; userEmail?: string }): Promise<CreatedApiKey> {
-    const name = input.name.trim();
-    if (name === '' || name.length > 200)
-      throw new ValidationError('Give the API key a name of 1 to 200 characters.', 'name');
-    let userId: string | null = null;
-    if (input.userEmail !== undefined) {
-      const user = await this.users.findByEmailKey(emailKey(input.userEmail));
-      if (user === undefined) throw new NotFoundError('user', input.userEmail);
-      userId = user.id;
-    }
-    const { key, prefix } = generateApiKey();
-    const apiKey = await this.apiKeys.insert({
-      id: randomUUID(),
-      name,
-      prefix,
-      keyHash: hashOpaqueToken(key),
-      userId,
-      now: isoNow(this.clock),
-      expiresAt: null,
-      readOnly: false,
-    });
-    return { apiKey, key };
   }
 
   /** For ORCHARD_BOOTSTRAP_API_KEY: automation supplies the key, Orchard only keeps its hash. */
@@ -371,16 +383,6 @@ export class AccountService {
       readOnly: false,
     });
     return 'created';
-  }
-
-  listApiKeys(): Promise<ApiKey[]> {
-    return this.apiKeys.list();
-  }
-
-  async revokeApiKey(idOrPrefix: string): Promise<ApiKey[]> {
-    const revoked = await this.apiKeys.revoke(idOrPrefix, isoNow(this.clock));
-    if (revoked.length === 0) throw new NotFoundError('active API key', idOrPrefix);
-    return revoked;
   }
 
   /**

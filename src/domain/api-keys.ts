@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { generateApiKey, hashOpaqueToken } from '../security/opaque-token.js';
 import type { ApiKey, ApiKeyRepository } from '../store/repositories/api-keys.js';
 import type { UserRepository } from '../store/repositories/users.js';
-import type { CreatedApiKey } from './accounts.js';
+import type { Transactor } from '../store/repositories/index.js';
+import { emailKey } from './accounts.js';
+import { recordAudit } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import { NotFoundError, ValidationError } from './errors.js';
-import { requireAdmin, requireWriteAccess, type Principal } from './principal.js';
+import { COMMAND_LINE, requireAdmin, requireWriteAccess, type Principal } from './principal.js';
+
+export interface CreatedApiKey {
+  readonly apiKey: ApiKeyView;
+  /** Shown once, never stored. */
+  readonly key: string;
+}
 
 /** An API key as listed, with the email of the user it acts as (null: a service key). */
 export interface ApiKeyView extends ApiKey {
@@ -34,6 +42,7 @@ export class ApiKeyService {
   constructor(
     private readonly apiKeys: ApiKeyRepository,
     private readonly users: UserRepository,
+    private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
 
@@ -44,11 +53,17 @@ export class ApiKeyService {
         : principal.userId === null
           ? []
           : await this.apiKeys.list(principal.userId);
-    const emails = new Map((await this.users.list()).map((u) => [u.id, u.email]));
+    // Admins see everyone's keys; anyone else only its own, so only its own email is needed.
+    const users = principal.role === 'admin' ? await this.users.list() : [];
+    const emails = new Map(users.map((u) => [u.id, u.email]));
+    if (principal.role !== 'admin' && principal.userId !== null) {
+      const self = await this.users.findById(principal.userId);
+      if (self !== undefined) emails.set(self.id, self.email);
+    }
     return keys.map((k) => ({ ...k, userEmail: k.userId === null ? null : (emails.get(k.userId) ?? null) }));
   }
 
-  async create(principal: Principal, input: NewApiKeyInput): Promise<CreatedApiKey & { apiKey: ApiKeyView }> {
+  async create(principal: Principal, input: NewApiKeyInput): Promise<CreatedApiKey> {
     requireWriteAccess(principal);
     const name = input.name.trim();
     if (name === '' || name.length > 200) {
@@ -81,17 +96,52 @@ export class ApiKeyService {
       userEmail = user.email;
     }
     const { key, prefix } = generateApiKey();
-    const apiKey = await this.apiKeys.insert({
-      id: randomUUID(),
-      name,
-      prefix,
-      keyHash: hashOpaqueToken(key),
-      userId,
-      now: isoNow(this.clock),
-      expiresAt,
-      readOnly: input.readOnly === true,
+    const apiKey = await this.transactor.transaction(async (repos) => {
+      const inserted = await repos.apiKeys.insert({
+        id: randomUUID(),
+        name,
+        prefix,
+        keyHash: hashOpaqueToken(key),
+        userId,
+        now: isoNow(this.clock),
+        expiresAt,
+        readOnly: input.readOnly === true,
+      });
+      await recordAudit(
+        repos.auditEvents,
+        principal,
+        {
+          action: 'api_key.created',
+          target: keyTarget(inserted),
+          details: { user: userEmail, readOnly: inserted.readOnly, expiresAt, prefix },
+        },
+        this.clock,
+      );
+      return inserted;
     });
     return { apiKey: { ...apiKey, userEmail }, key };
+  }
+
+  /** `orchard api-key create`: a key for the user with this email, or an admin service key. */
+  async createFromShell(input: { name: string; userEmail?: string }): Promise<CreatedApiKey> {
+    let userId: string | undefined;
+    if (input.userEmail !== undefined) {
+      const wanted = emailKey(input.userEmail);
+      const user = (await this.users.list()).find((u) => emailKey(u.email) === wanted);
+      if (user === undefined) throw new NotFoundError('user', input.userEmail);
+      userId = user.id;
+    }
+    return this.create(COMMAND_LINE, { name: input.name, ...(userId === undefined ? {} : { userId }) });
+  }
+
+  /** `orchard api-key revoke`: by id, or by the prefix a list shows; returns the keys revoked. */
+  async revokeFromShell(idOrPrefix: string): Promise<ApiKey[]> {
+    const matching = (await this.apiKeys.list()).filter(
+      (k) => k.revokedAt === null && (k.id === idOrPrefix || k.prefix === idOrPrefix),
+    );
+    if (matching.length === 0) throw new NotFoundError('active API key', idOrPrefix);
+    for (const key of matching) await this.revoke(COMMAND_LINE, key.id);
+    return matching;
   }
 
   /** Revokes a key: one's own, or any for an admin; another user's answers like one that does not exist. */
@@ -101,6 +151,18 @@ export class ApiKeyService {
     if (key === undefined || (!mine && principal.role !== 'admin')) throw new NotFoundError('API key', id);
     if (!mine) requireWriteAccess(principal);
     if (key.revokedAt !== null) return;
-    await this.apiKeys.revoke(key.id, isoNow(this.clock));
+    await this.transactor.transaction(async (repos) => {
+      await repos.apiKeys.revoke(key.id, isoNow(this.clock));
+      await recordAudit(
+        repos.auditEvents,
+        principal,
+        { action: 'api_key.revoked', target: keyTarget(key) },
+        this.clock,
+      );
+    });
   }
+}
+
+function keyTarget(key: ApiKey) {
+  return { type: 'api_key', id: key.id, label: `${key.name} (${key.prefix}…)` };
 }

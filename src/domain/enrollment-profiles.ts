@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ProfileDefinition } from '../apple/dep/index.js';
 import type { AbmToken } from '../store/repositories/abm-tokens.js';
 import type { ProfileSettings, StoredProfile } from '../store/repositories/enrollment-profiles.js';
-import type { Repositories } from '../store/repositories/index.js';
+import type { Repositories, Transactor } from '../store/repositories/index.js';
+import { changesOf, recordAudit } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { refuseInvisibleCharacters } from './names.js';
@@ -269,6 +270,7 @@ function osVersion(value: string | null, field: string, os: string): string | nu
 
 export interface EnrollmentProfileServiceDeps {
   readonly repositories: Repositories;
+  readonly transactor: Transactor;
   readonly clock: Clock;
   /** Enrollment URLs derive from it (ORCHARD_PUBLIC_URL without a trailing slash). */
   readonly publicBaseUrl: string;
@@ -297,7 +299,23 @@ export class EnrollmentProfileService {
       ...valid,
       profileName: valid.profileName === defaultProfileName(token) ? null : valid.profileName,
     };
-    await this.deps.repositories.enrollmentProfiles.saveSettings(tokenId, settings, isoNow(this.deps.clock));
+    await this.deps.transactor.transaction(async (repos) => {
+      await repos.enrollmentProfiles.saveSettings(tokenId, settings, isoNow(this.deps.clock));
+      const changes = changesOf(stored.settings, settings, Object.keys(settings) as (keyof ProfileSettings)[]);
+      if (Object.keys(changes).length === 0) return;
+      await recordAudit(
+        repos.auditEvents,
+        principal,
+        {
+          action: 'enrollment_profile.updated',
+          target: { type: 'abm_token', id: token.id, label: `${token.customerName} › ${token.siteName}` },
+          customerId: token.customerId,
+          siteId: token.siteId,
+          details: changes,
+        },
+        this.deps.clock,
+      );
+    });
     const saved = (await this.deps.repositories.enrollmentProfiles.find(tokenId)) ?? stored;
     if (this.definitionOf(token, saved).hash !== saved.definedHash && token.state === 'connected') {
       await this.deps.onChanged?.(tokenId);

@@ -5,6 +5,10 @@ export interface Credential {
   readonly via: 'session' | 'api_key' | 'command_line';
   /** The session's or the API key's id: "this session", and who did what in the audit trail. */
   readonly id: string;
+  /** Who, for people reading the audit trail: the user's email, and the key's name for a key. */
+  readonly label: string;
+  /** The client's address, as the proxies Orchard trusts report it; null from the shell. */
+  readonly address: string | null;
 }
 
 /**
@@ -41,7 +45,7 @@ export const COMMAND_LINE: Principal = {
   role: 'admin',
   userId: null,
   readOnly: false,
-  credential: { via: 'command_line', id: 'command-line' },
+  credential: { via: 'command_line', id: 'command-line', label: 'command line', address: null },
 };
 
 /** undefined: no restriction. */

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { generateSessionToken, hashOpaqueToken } from '../security/opaque-token.js';
 import { hashPassword, passwordProblems } from '../security/password.js';
 import type { CustomerRepository } from '../store/repositories/customers.js';
-import type { Transactor } from '../store/repositories/index.js';
-import type { PasswordLinkRepository } from '../store/repositories/password-links.js';
+import type { Repositories, Transactor } from '../store/repositories/index.js';
 import type { User, UserChanges, UserRepository } from '../store/repositories/users.js';
 import type { PasswordLinkPurpose, Role } from '../store/schema.js';
 import { emailKey, parseEmail } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NotFoundError, ValidationError } from './errors.js';
-import { requireAdmin, type Principal } from './principal.js';
+import { changesOf, recordAudit, type AuditAction, type Who } from './audit.js';
+import { COMMAND_LINE, requireAdmin, type Principal } from './principal.js';
 
 /** How long a link to choose a password works: an invitation waits for someone to read it. */
 export const PASSWORD_LINK_LIFETIME_MS: Readonly<Record<PasswordLinkPurpose, number>> = {
@@ -21,8 +21,8 @@ export const PASSWORD_LINK_LIFETIME_MS: Readonly<Record<PasswordLinkPurpose, num
  * Where the web app lets the holder of a link choose a password. The token travels in the
  * fragment, which browsers never send to a server, so it stays out of access logs and Referer.
  */
-export function passwordLinkUrl(publicUrl: URL, token: string): string {
-  return new URL(`/set-password#token=${token}`, publicUrl).toString();
+export function passwordLinkUrl(publicBaseUrl: string, token: string): string {
+  return `${publicBaseUrl}/set-password#token=${token}`;
 }
 
 /** A one-time link's secret, shown to the admin once; only its hash is kept. */
@@ -56,7 +56,6 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly customers: CustomerRepository,
-    private readonly passwordLinks: PasswordLinkRepository,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
@@ -73,13 +72,18 @@ export class UserService {
 
   async create(principal: Principal, input: NewUserInput): Promise<{ user: User; link?: PasswordLinkToken }> {
     requireAdmin(principal, 'add users');
-    const user = await this.createUser(input);
-    if (input.password !== undefined) return { user };
-    return { user, link: await this.issueLink(user.id, 'invite') };
+    return this.insert(principal, input);
   }
 
-  /** Creates a user with no one to ask (command line, bootstrap); the API goes through `create`. */
-  async createUser(input: NewUserInput): Promise<User> {
+  /**
+   * Creates a user with no one to ask: `orchard user create` (the command line) or the first
+   * admin at start (Orchard). The API goes through `create`.
+   */
+  async createUser(input: NewUserInput & { password: string }, who: Who = COMMAND_LINE): Promise<User> {
+    return (await this.insert(who, input)).user;
+  }
+
+  private async insert(who: Who, input: NewUserInput): Promise<{ user: User; link?: PasswordLinkToken }> {
     const email = parseEmail(input.email);
     let passwordHash: string | null = null;
     if (input.password !== undefined) {
@@ -88,17 +92,24 @@ export class UserService {
       passwordHash = await hashPassword(input.password);
     }
     const customerIds = input.role === 'admin' ? [] : await this.existingCustomers(input.customerIds ?? []);
-    const created = await this.users.insert({
-      id: randomUUID(),
-      email,
-      emailKey: emailKey(email),
-      passwordHash,
-      role: input.role,
-      customerIds,
-      now: isoNow(this.clock),
+    return this.transactor.transaction(async (repos) => {
+      const created = await repos.users.insert({
+        id: randomUUID(),
+        email,
+        emailKey: emailKey(email),
+        passwordHash,
+        role: input.role,
+        customerIds,
+        now: isoNow(this.clock),
+      });
+      if (created === 'email_taken') throw emailTaken(email);
+      await this.audit(repos, who, created, passwordHash === null ? 'user.invited' : 'user.created', {
+        role: created.role,
+        customerIds: created.customerIds,
+      });
+      if (passwordHash !== null) return { user: created };
+      return { user: created, link: await this.issueLink(repos, created.id, 'invite') };
     });
-    if (created === 'email_taken') throw emailTaken(email);
-    return created;
   }
 
   async update(principal: Principal, id: string, patch: UserPatch): Promise<User> {
@@ -130,10 +141,19 @@ export class UserService {
       if (result === 'not_found') throw new NotFoundError('user', id);
       if (result === 'email_taken') throw emailTaken(changes.email?.email ?? '');
       if (activeAdmin(before) && !activeAdmin(result)) await requireAnActiveAdmin(repos.users);
+      const changed = changesOf(before, result, ['email', 'role', 'customerIds']);
+      if (Object.keys(changed).length > 0) await this.audit(repos, principal, result, 'user.updated', changed);
       if (result.disabledAt !== null && before.disabledAt === null) {
-        await repos.sessions.deleteAllOf(id);
-        await repos.apiKeys.revokeAllOf(id, now);
+        const sessions = await repos.sessions.deleteAllOf(id);
+        const apiKeys = await repos.apiKeys.revokeAllOf(id, now);
         await repos.passwordLinks.deleteAllOf(id);
+        await this.audit(repos, principal, result, 'user.disabled', {
+          sessionsEnded: sessions,
+          apiKeysRevoked: apiKeys,
+        });
+      }
+      if (result.disabledAt === null && before.disabledAt !== null) {
+        await this.audit(repos, principal, result, 'user.enabled');
       }
       return result;
     });
@@ -148,6 +168,7 @@ export class UserService {
       // Sessions, API keys and links go with the user (foreign keys cascade).
       if (before === undefined || !(await repos.users.delete(id))) throw new NotFoundError('user', id);
       if (activeAdmin(before)) await requireAnActiveAdmin(repos.users);
+      await this.audit(repos, principal, before, 'user.deleted', { role: before.role });
     });
   }
 
@@ -162,14 +183,23 @@ export class UserService {
         `${user.email} is disabled. Enable the user first, then reset its password.`,
       );
     }
-    return this.issueLink(user.id, user.passwordSet ? 'reset' : 'invite');
+    return this.transactor.transaction(async (repos) => {
+      const link = await this.issueLink(repos, user.id, user.passwordSet ? 'reset' : 'invite');
+      await this.audit(repos, principal, user, 'user.password_link_created', { link: link.purpose });
+      return link;
+    });
   }
 
-  private async issueLink(userId: string, purpose: PasswordLinkPurpose): Promise<PasswordLinkToken> {
+  /** The user's one live link, replacing any earlier one; the token leaves only in the answer. */
+  private async issueLink(
+    repos: Pick<Repositories, 'passwordLinks'>,
+    userId: string,
+    purpose: PasswordLinkPurpose,
+  ): Promise<PasswordLinkToken> {
     const token = generateSessionToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + PASSWORD_LINK_LIFETIME_MS[purpose]).toISOString();
-    await this.passwordLinks.replace({
+    await repos.passwordLinks.replace({
       id: randomUUID(),
       userId,
       tokenHash: hashOpaqueToken(token),
@@ -178,6 +208,25 @@ export class UserService {
       expiresAt,
     });
     return { token, purpose, expiresAt };
+  }
+
+  private audit(
+    repos: Pick<Repositories, 'auditEvents'>,
+    who: Who,
+    user: User,
+    action: AuditAction,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    return recordAudit(
+      repos.auditEvents,
+      who,
+      {
+        action,
+        target: { type: 'user', id: user.id, label: user.email },
+        ...(details === undefined ? {} : { details }),
+      },
+      this.clock,
+    );
   }
 
   private async found(id: string): Promise<User> {
@@ -201,8 +250,9 @@ export class UserService {
   }
 }
 
+/** An admin who can sign in now: not disabled, and not still waiting on its invitation. */
 function activeAdmin(user: User): boolean {
-  return user.role === 'admin' && user.disabledAt === null;
+  return user.role === 'admin' && user.disabledAt === null && user.passwordSet;
 }
 
 /**

@@ -12,6 +12,7 @@ import { errorHandler } from './problem.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { AuditEventSchema, auditRoutes } from './routes/audit-events.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { customerRoutes } from './routes/customers.js';
@@ -100,6 +101,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   app.addSchema(UserSchema);
   app.addSchema(PasswordLinkSchema);
   app.addSchema(SessionInfoSchema);
+  app.addSchema(AuditEventSchema);
   // Shared schemas live here, at the root: a plugin calling addSchema gets a schema
   // controller of its own, which falls back to Fastify's default Ajv (removeAdditional,
   // body coercion) instead of the validator compiler set above.
@@ -136,8 +138,9 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       // Every API route, the public sign-in included, and every route added later in this scope.
       api.addHook('preValidation', refuseControlCharacters);
       await api.register(authRoutes, { accounts: orchard.accounts, secureCookies });
-      await api.register(userRoutes, { users: orchard.users, publicUrl: config.publicUrl });
+      await api.register(userRoutes, { users: orchard.users, publicBaseUrl: config.publicBaseUrl });
       await api.register(apiKeyRoutes, { apiKeys: orchard.apiKeys });
+      await api.register(auditRoutes, { audit: orchard.audit });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
       await api.register(enrollmentProfileRoutes, { profiles: orchard.enrollmentProfiles });

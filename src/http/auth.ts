@@ -72,7 +72,7 @@ export async function authenticateRequest(
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const key = bearerToken(authorization);
-    const principal = key === undefined ? undefined : await accounts.authenticateApiKey(key);
+    const principal = key === undefined ? undefined : await accounts.authenticateApiKey(key, request.ip);
     // A wrong key is an error even on public routes: a script should learn at once that its key is dead.
     if (principal === undefined) {
       throw new UnauthenticatedError(
@@ -84,7 +84,7 @@ export async function authenticateRequest(
   }
   const sessionToken = request.cookies[SESSION_COOKIE];
   if (sessionToken === undefined || sessionToken === '') return null;
-  const session = await accounts.authenticateSession(sessionToken);
+  const session = await accounts.authenticateSession(sessionToken, request.ip);
   if (session === undefined) return null;
   if (!SAFE_METHODS.has(request.method) && !csrfMatches(sessionToken, request.headers[CSRF_HEADER])) {
     throw new ForbiddenError(

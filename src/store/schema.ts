@@ -78,6 +78,24 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+/** An audit trail entry (migration 0011); `details` is JSON: what changed, from and to. */
+export interface AuditEventsTable {
+  id: string;
+  occurred_at: string;
+  actor_kind: 'user' | 'api_key' | 'command_line' | 'orchard';
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  actor_label: string;
+  client_address: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  target_label: string;
+  customer_id: string | null;
+  site_id: string | null;
+  details: string;
+}
+
 export type PasswordLinkPurpose = 'invite' | 'reset';
 
 /** One-time links to choose a password: only the hash of the link's token is kept. */
@@ -346,6 +364,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   password_links: PasswordLinksTable;
+  audit_events: AuditEventsTable;
   login_throttle: LoginThrottleTable;
   secrets: SecretsTable;
   abm_tokens: AbmTokensTable;
@@ -367,6 +386,7 @@ export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type PasswordLinkRow = Selectable<PasswordLinksTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;
 export type SecretUpdate = Updateable<SecretsTable>;

@@ -111,7 +111,7 @@ for (const { engine, skip } of await engines()) {
         role: 'technician',
         customerIds: [customers['beta labs'] ?? '', customers['Zulu Traders'] ?? ''],
       });
-      const { key } = await t.orchard.accounts.createApiKey({
+      const { key } = await t.orchard.apiKeys.createFromShell({
         name: 'tech',
         userEmail: `paging-tech-${engine}@example.com`,
       });

@@ -172,6 +172,16 @@ for (const { engine, skip } of await engines()) {
         assert.equal(res.json().code, 'LAST_ADMIN');
       }
       assert.equal((await login(TEST_ADMIN.email, TEST_ADMIN.password)).statusCode, 200, 'still an admin');
+      // An invited admin cannot sign in until it follows its link: it does not count yet.
+      const invited = await t.api('POST', '/api/v1/users', {
+        email: `invited-admin${(n += 1)}@example.com`,
+        role: 'admin',
+      });
+      assert.equal(invited.statusCode, 201);
+      const stillLast = await t.api('PATCH', `/api/v1/users/${only}`, { role: 'technician' });
+      assert.equal(stillLast.statusCode, 409, stillLast.body);
+      assert.equal(stillLast.json().code, 'LAST_ADMIN');
+      await t.api('DELETE', `/api/v1/users/${invited.json().user.id}`);
 
       // Two admins demoting each other at the same moment: one of them must stay.
       const second = await newUser('admin');

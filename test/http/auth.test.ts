@@ -9,6 +9,7 @@ import {
   type TestOrchard,
 } from '../helpers/orchard.js';
 import { engines } from '../helpers/services.js';
+import { COMMAND_LINE } from '../../src/domain/principal.js';
 
 function sessionCookie(res: { headers: Record<string, unknown> }): { header: string; raw: string } {
   const setCookie = res.headers['set-cookie'];
@@ -143,11 +144,11 @@ for (const { engine, skip } of await engines()) {
     });
 
     test('an API key records its use at most once a minute and is refused from the request after its revocation', async () => {
-      const { key, apiKey } = await t.orchard.accounts.createApiKey({ name: 'revoke me' });
+      const { key, apiKey } = await t.orchard.apiKeys.createFromShell({ name: 'revoke me' });
       const get = () =>
         t.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: `Bearer ${key}` } });
       const lastUsedAt = async () =>
-        (await t.orchard.accounts.listApiKeys()).find((k) => k.id === apiKey.id)?.lastUsedAt;
+        (await t.orchard.apiKeys.list(COMMAND_LINE)).find((k) => k.id === apiKey.id)?.lastUsedAt;
       const first = await Promise.all([get(), get(), get()]);
       assert.deepEqual(
         first.map((r) => r.statusCode),
@@ -162,14 +163,14 @@ for (const { engine, skip } of await engines()) {
       assert.equal((await get()).statusCode, 200);
       assert.equal(await lastUsedAt(), clock.now().toISOString());
 
-      await t.orchard.accounts.revokeApiKey(apiKey.id);
+      await t.orchard.apiKeys.revokeFromShell(apiKey.id);
       const refused = await get();
       assert.equal(refused.statusCode, 401);
       assert.equal(refused.json().code, 'INVALID_API_KEY');
     });
 
     test('no password, API key, secret or master key is stored in clear text in the database', async () => {
-      const created = await t.orchard.accounts.createApiKey({ name: 'scan me' });
+      const created = await t.orchard.apiKeys.createFromShell({ name: 'scan me' });
       const secret = await t.orchard.secrets.put('test-secret', 'PRIVATE-KEY-MATERIAL-123456');
       assert.equal((await t.orchard.secrets.get(secret))?.toString(), 'PRIVATE-KEY-MATERIAL-123456');
       const everything = await dumpDatabase(t);

@@ -182,7 +182,10 @@ for (const { engine, skip } of await engines()) {
         role: 'technician',
         customerIds: [mine.id],
       });
-      const { key } = await t.orchard.accounts.createApiKey({ name: 'tech', userEmail: `tech-${engine}@example.com` });
+      const { key } = await t.orchard.apiKeys.createFromShell({
+        name: 'tech',
+        userEmail: `tech-${engine}@example.com`,
+      });
       const asTech = (method: string, url: string, body?: unknown) =>
         t.api(method, url, body, { authorization: `Bearer ${key}` });
 

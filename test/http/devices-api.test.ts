@@ -178,7 +178,7 @@ for (const { engine, skip } of await engines()) {
         role: 'technician',
         customerIds: [beta.id],
       });
-      const { key } = await t.orchard.accounts.createApiKey({
+      const { key } = await t.orchard.apiKeys.createFromShell({
         name: 'tech',
         userEmail: `dev-tech-${engine}@example.com`,
       });

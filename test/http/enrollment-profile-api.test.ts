@@ -129,7 +129,7 @@ for (const { engine, skip } of await engines()) {
         role: 'technician',
         customerIds: [other],
       });
-      const { key } = await t.orchard.accounts.createApiKey({ name: 'tech', userEmail: `ep-${engine}@example.com` });
+      const { key } = await t.orchard.apiKeys.createFromShell({ name: 'tech', userEmail: `ep-${engine}@example.com` });
       const res = await t.api('GET', url(), undefined, { authorization: `Bearer ${key}` });
       assert.equal(res.statusCode, 404);
       const put = await t.api('PUT', url(), await editable(), { authorization: `Bearer ${key}` });

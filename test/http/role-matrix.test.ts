@@ -274,6 +274,10 @@ const ROUTES: Record<string, Route> = {
     guard: 'customer',
     request: (p) => json('GET', `/devices/${p.serial}/enrollment-events`),
   },
+  'GET /api/v1/audit-events': {
+    guard: 'customer',
+    request: (p) => json('GET', `/audit-events?customerId=${p.customer}`),
+  },
   'GET /api/v1/system': { guard: 'account', untargeted: true, request: () => json('GET', '/system') },
 };
 

@@ -95,7 +95,7 @@ for (const { engine, skip } of await engines()) {
         role: 'technician',
         customerIds: [mine.customer],
       });
-      techKey = (await t.orchard.accounts.createApiKey({ name: 'scope tech', userEmail: email })).key;
+      techKey = (await t.orchard.apiKeys.createFromShell({ name: 'scope tech', userEmail: email })).key;
     });
     after(() => t.close());
 

@@ -12,13 +12,13 @@ const CustomerIds = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   description: 'Customers a technician or read-only user sees (ignored for admins)',
 });
 
-export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; publicUrl: URL }> = async (
+export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; publicBaseUrl: string }> = async (
   app,
-  { users, publicUrl },
+  { users, publicBaseUrl },
 ) => {
   const tags = ['Users'];
   const link = (token: PasswordLinkToken) => ({
-    url: passwordLinkUrl(publicUrl, token.token),
+    url: passwordLinkUrl(publicBaseUrl, token.token),
     purpose: token.purpose,
     expiresAt: token.expiresAt,
   });

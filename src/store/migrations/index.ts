@@ -9,6 +9,7 @@ import * as syncLeaseKey from './0007-sync-lease-key.js';
 import * as deviceStatusStatistics from './0008-device-status-statistics.js';
 import * as dropStatusIndexes from './0009-drop-status-indexes.js';
 import * as accounts from './0010-accounts.js';
+import * as auditEvents from './0011-audit-events.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008-device-status-statistics': deviceStatusStatistics,
   '0009-drop-status-indexes': dropStatusIndexes,
   '0010-accounts': accounts,
+  '0011-audit-events': auditEvents,
 };
 
 export const migrationProvider: MigrationProvider = {

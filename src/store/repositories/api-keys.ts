@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import { preparedOnPostgres } from '../db.js';
+import { inTransaction, preparedOnPostgres } from '../db.js';
 import type { ApiKeyRow, Database } from '../schema.js';
 
 export interface ApiKey {
@@ -116,7 +116,7 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
   }
 
   async revoke(idOrPrefix: string, now: string): Promise<ApiKey[]> {
-    return this.db.transaction().execute(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const rows = await tx
         .selectFrom('api_keys')
         .selectAll()

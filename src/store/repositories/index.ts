@@ -3,6 +3,7 @@ import { isRetryableConflict } from '../errors.js';
 import type { Database } from '../schema.js';
 import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
+import { KyselyAuditEventRepository, type AuditEventRepository } from './audit-events.js';
 import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
 import { KyselyDeviceWriteRepository, type DeviceWriteRepository } from './device-writes.js';
 import { KyselyDeviceRepository, type DeviceRepository } from './devices.js';
@@ -31,6 +32,7 @@ export interface Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly sessions: SessionRepository;
   readonly passwordLinks: PasswordLinkRepository;
+  readonly auditEvents: AuditEventRepository;
   readonly loginThrottle: LoginThrottleRepository;
   readonly secrets: SecretRepository;
   readonly abmTokens: AbmTokenRepository;
@@ -54,6 +56,7 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     apiKeys: new KyselyApiKeyRepository(db),
     sessions: new KyselySessionRepository(db),
     passwordLinks: new KyselyPasswordLinkRepository(db),
+    auditEvents: new KyselyAuditEventRepository(db),
     loginThrottle: new KyselyLoginThrottleRepository(db),
     secrets: new KyselySecretRepository(db),
     abmTokens: new KyselyAbmTokenRepository(db),

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { violationOf } from '../errors.js';
 import type { Database } from '../schema.js';
 
@@ -33,10 +33,16 @@ export async function deleteUnreferenced(
   table: NamedTable,
   id: string,
 ): Promise<'deleted' | 'not_found' | 'referenced'> {
+  // Inside a transaction, the refused delete must not take the transaction down with it
+  // (PostgreSQL aborts it): a savepoint lets the caller go on to count what is attached.
+  const savepoint = db.isTransaction;
+  if (savepoint) await sql`savepoint delete_unreferenced`.execute(db);
   try {
     const result = await db.deleteFrom(table).where('id', '=', id).executeTakeFirst();
+    if (savepoint) await sql`release savepoint delete_unreferenced`.execute(db);
     return result.numDeletedRows === 0n ? 'not_found' : 'deleted';
   } catch (error) {
+    if (savepoint) await sql`rollback to savepoint delete_unreferenced`.execute(db);
     if (violationOf(error) === 'foreign_key') return 'referenced';
     throw error;
   }

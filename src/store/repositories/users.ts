@@ -78,6 +78,8 @@ export class KyselyUserRepository implements UserRepository {
       .select((e) => e.fn.countAll<number | string>().as('n'))
       .where('role', '=', 'admin')
       .where('disabled_at', 'is', null)
+      // An invited admin cannot sign in until it chooses a password.
+      .where('password_hash', 'is not', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
