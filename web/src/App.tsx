@@ -7,6 +7,7 @@ import { AuthProvider } from './auth/AuthProvider';
 import { RequireAuth } from './auth/RequireAuth';
 import { AppLayout } from './layout/AppLayout';
 import { createQueryClient } from './lib/queryClient';
+import { AccountPage } from './pages/account/AccountPage';
 import { AddAbmTokenRedirect } from './pages/autoEnrollment/AddAbmTokenRedirect';
 import { AutoEnrollmentPage } from './pages/autoEnrollment/AutoEnrollmentPage';
 import { CustomerDetailPage } from './pages/customers/CustomerDetailPage';
@@ -14,6 +15,9 @@ import { DevicesPage } from './pages/devices/DevicesPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { SetPasswordPage } from './pages/SetPasswordPage';
+import { ApiKeysPage } from './pages/settings/apiKeys/ApiKeysPage';
+import { UsersPage } from './pages/settings/users/UsersPage';
 import { theme } from './theme';
 
 export function App() {
@@ -41,6 +45,8 @@ function AppRoutes() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      {/* Public: the holder of an invitation or reset link has no session. */}
+      <Route path="/set-password" element={<SetPasswordPage />} />
       <Route element={<RequireAuth />}>
         <Route element={<AppLayout />}>
           <Route index element={<Navigate to="/customers" replace />} />
@@ -50,6 +56,10 @@ function AppRoutes() {
           <Route path="/apple/auto-enrollment" element={<AutoEnrollmentPage />} />
           <Route path="/apple/auto-enrollment/add" element={<AddAbmTokenRedirect />} />
           <Route path="/apple/devices" element={<DevicesPage />} />
+          <Route path="/settings" element={<Navigate to="/settings/api-keys" replace />} />
+          <Route path="/settings/users" element={<UsersPage />} />
+          <Route path="/settings/api-keys" element={<ApiKeysPage />} />
+          <Route path="/account" element={<AccountPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

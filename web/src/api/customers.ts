@@ -2,6 +2,8 @@ import { apiRequest } from './client';
 import type { Customer, Page } from './types';
 
 export const PAGE_SIZE = 50;
+/** The server's largest page. */
+const MAX_PAGE_SIZE = 500;
 
 export interface CustomerListParams {
   q?: string;
@@ -17,6 +19,18 @@ export function listCustomers(params: CustomerListParams, signal?: AbortSignal):
     query: { q: params.q?.trim() || undefined, cursor: params.cursor, limit: params.limit ?? PAGE_SIZE },
     signal,
   });
+}
+
+/** Every customer the user can see, page after page: one request for up to 500 customers. */
+export async function listAllCustomers(signal?: AbortSignal): Promise<Customer[]> {
+  const customers: Customer[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listCustomers({ cursor, limit: MAX_PAGE_SIZE }, signal);
+    customers.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return customers;
 }
 
 export function getCustomer(id: string, signal?: AbortSignal): Promise<Customer> {

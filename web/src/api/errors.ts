@@ -45,3 +45,18 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error && error.message) return error.message;
   return 'The request failed.';
 }
+
+/**
+ * The form field a refusal is about, to show it under that field: the field a VALIDATION_FAILED
+ * names, or the one `codes` maps the error's code to (EMAIL_TAKEN names no field). Null when
+ * the form has no such field: the refusal is shown above the form.
+ */
+export function refusedField<F extends string>(
+  error: unknown,
+  fields: readonly F[],
+  codes: Partial<Record<string, F>> = {},
+): { field: F; detail: string } | null {
+  if (!(error instanceof ApiError)) return null;
+  const field = codes[error.code] ?? fields.find((known) => known === error.field);
+  return field === undefined ? null : { field, detail: error.detail };
+}

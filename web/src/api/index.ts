@@ -7,3 +7,5 @@ export * as sitesApi from './sites';
 export * as abmTokensApi from './abmTokens';
 export * as devicesApi from './devices';
 export * as systemApi from './system';
+export * as usersApi from './users';
+export * as apiKeysApi from './apiKeys';

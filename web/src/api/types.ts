@@ -1,14 +1,68 @@
-export type UserRole = 'admin' | 'technician' | (string & {});
+/** admin: everything; technician: changes within its customers; read_only: sees its customers, changes nothing. */
+export type UserRole = 'admin' | 'technician' | 'read_only';
 
+/** The signed-in user. */
 export interface User {
   id: string;
   email: string;
-  role: UserRole;
+  role: UserRole | (string & {});
+  /** True: the server refuses every change (403 READ_ONLY), so the app offers none. */
+  readOnly: boolean;
 }
 
 export interface Session {
   user: User;
   csrfToken: string;
+}
+
+/** A user as admins manage it (GET /users). */
+export interface UserAccount {
+  id: string;
+  email: string;
+  role: UserRole | (string & {});
+  /** The customers a technician or read-only user sees; empty for admins. */
+  customerIds: string[];
+  /** False: invited, and no password chosen yet. */
+  passwordSet: boolean;
+  /** Set: the user cannot sign in. */
+  disabledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A one-time link with which a user chooses a password. The server keeps only its hash: it is shown once. */
+export interface PasswordLink {
+  url: string;
+  purpose: 'invite' | 'reset';
+  expiresAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key, to recognise it by. */
+  prefix: string;
+  /** Null: a service key (bootstrap, automation) acting as an admin. */
+  userId: string | null;
+  userEmail: string | null;
+  readOnly: boolean;
+  createdAt: string;
+  /** Null: never expires. */
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** One of the signed-in user's own sessions (GET /auth/sessions). */
+export interface SessionInfo {
+  id: string;
+  /** The session of this browser. */
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  clientAddress: string | null;
+  userAgent: string | null;
 }
 
 export interface Customer {

@@ -99,9 +99,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setAttempt((n) => n + 1);
   }, []);
 
+  const refreshUser = useCallback(async () => {
+    applySession(await authApi.fetchSession());
+  }, [applySession]);
+
   const value = useMemo<AuthContextValue>(
-    () => ({ ...state, signIn, signOut, reload }),
-    [state, signIn, signOut, reload],
+    () => ({ ...state, signIn, signOut, reload, refreshUser }),
+    [state, signIn, signOut, reload, refreshUser],
   );
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

@@ -6,6 +6,8 @@ import { useAuth } from './useAuth';
 export interface LoginLocationState {
   /** Where to return after signing in. */
   from?: string;
+  /** Arrived from /set-password: the new password is ready to sign in with. */
+  passwordSet?: boolean;
 }
 
 /** Renders the signed-in part of the app, or sends the visitor to /login and back. */

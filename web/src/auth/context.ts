@@ -14,6 +14,8 @@ export interface AuthContextValue {
   signOut: () => Promise<void>;
   /** Checks the session again (after "unavailable"). */
   reload: () => void;
+  /** Reads the signed-in user again, without leaving the page (after admins change their own account). */
+  refreshUser: () => Promise<void>;
 }
 
 export const AuthContext = createContext<AuthContextValue | null>(null);

@@ -14,6 +14,8 @@ export interface ConfirmDeleteModalProps {
   onConfirm: () => Promise<unknown>;
   /** The red button's label; "Delete" unless given. */
   confirmLabel?: string;
+  /** The title of the server's refusal; "Not deleted" unless given. */
+  failureTitle?: string;
 }
 
 export function ConfirmDeleteModal({
@@ -23,11 +25,12 @@ export function ConfirmDeleteModal({
   children,
   onConfirm,
   confirmLabel = 'Delete',
+  failureTitle = 'Not deleted',
 }: ConfirmDeleteModalProps) {
   useHideAppBehindDialog(opened);
   return (
     <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close dialog' }}>
-      <ConfirmBody onCancel={onClose} onConfirm={onConfirm} confirmLabel={confirmLabel}>
+      <ConfirmBody onCancel={onClose} onConfirm={onConfirm} confirmLabel={confirmLabel} failureTitle={failureTitle}>
         {children}
       </ConfirmBody>
     </Modal>
@@ -39,9 +42,10 @@ interface ConfirmBodyProps {
   onConfirm: () => Promise<unknown>;
   onCancel: () => void;
   confirmLabel: string;
+  failureTitle: string;
 }
 
-function ConfirmBody({ children, onConfirm, onCancel, confirmLabel }: ConfirmBodyProps) {
+function ConfirmBody({ children, onConfirm, onCancel, confirmLabel, failureTitle }: ConfirmBodyProps) {
   const [error, setError] = useState<string | null>(null);
   const [working, setWorking] = useState(false);
 
@@ -62,7 +66,7 @@ function ConfirmBody({ children, onConfirm, onCancel, confirmLabel }: ConfirmBod
         {children}
       </Text>
       {error ? (
-        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Not deleted">
+        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title={failureTitle}>
           {error}
         </Alert>
       ) : null}

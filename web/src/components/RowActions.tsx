@@ -4,11 +4,14 @@ import { IconDots, IconPencil, IconTrash } from '@tabler/icons-react';
 export interface RowActionsProps {
   /** The row's name; the button is labelled "Actions for <name>". */
   name: string;
-  onRename: () => void;
-  onDelete: () => void;
+  /** Each is absent when the user may not do it: its item is left out. */
+  onRename?: () => void;
+  onDelete?: () => void;
 }
 
+/** Renders nothing when the user may do neither. */
 export function RowActions({ name, onRename, onDelete }: RowActionsProps) {
+  if (!onRename && !onDelete) return null;
   return (
     <Menu position="bottom-end" withinPortal shadow="md" width={180}>
       <Menu.Target>
@@ -17,12 +20,16 @@ export function RowActions({ name, onRename, onDelete }: RowActionsProps) {
         </ActionIcon>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Item leftSection={<IconPencil size={16} />} onClick={onRename}>
-          Rename
-        </Menu.Item>
-        <Menu.Item leftSection={<IconTrash size={16} />} color="red" onClick={onDelete}>
-          Delete
-        </Menu.Item>
+        {onRename ? (
+          <Menu.Item leftSection={<IconPencil size={16} />} onClick={onRename}>
+            Rename
+          </Menu.Item>
+        ) : null}
+        {onDelete ? (
+          <Menu.Item leftSection={<IconTrash size={16} />} color="red" onClick={onDelete}>
+            Delete
+          </Menu.Item>
+        ) : null}
       </Menu.Dropdown>
     </Menu>
   );

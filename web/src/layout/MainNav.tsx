@@ -1,9 +1,11 @@
 import { AppShell, NavLink, ScrollArea } from '@mantine/core';
-import { IconBook2, IconBrandApple, IconBuildingStore, IconExternalLink } from '@tabler/icons-react';
+import { IconBook2, IconBrandApple, IconBuildingStore, IconExternalLink, IconSettings } from '@tabler/icons-react';
 import { Link, useLocation } from 'react-router-dom';
+import { usePermissions } from '../auth/permissions';
 
 export function MainNav() {
   const { pathname } = useLocation();
+  const { canAdminister } = usePermissions();
   const under = (prefix: string) => pathname === prefix || pathname.startsWith(`${prefix}/`);
 
   return (
@@ -29,6 +31,17 @@ export function MainNav() {
             active={under('/apple/auto-enrollment')}
           />
           <NavLink component={Link} to="/apple/devices" label="Devices" active={under('/apple/devices')} />
+        </NavLink>
+        <NavLink
+          label="Settings"
+          leftSection={<IconSettings size={18} stroke={1.6} />}
+          defaultOpened
+          childrenOffset={28}
+        >
+          {canAdminister ? (
+            <NavLink component={Link} to="/settings/users" label="Users" active={under('/settings/users')} />
+          ) : null}
+          <NavLink component={Link} to="/settings/api-keys" label="API keys" active={under('/settings/api-keys')} />
         </NavLink>
       </AppShell.Section>
       <AppShell.Section pt="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>

@@ -4,6 +4,8 @@ export const queryKeys = {
   customers: ['customers'] as const,
   customerLists: ['customers', 'list'] as const,
   customerList: (q: string) => ['customers', 'list', { q }] as const,
+  /** Every customer at once, for pickers and name lookups (under customerLists, so changes refresh it). */
+  allCustomers: ['customers', 'list', 'all'] as const,
   customer: (id: string) => ['customers', 'detail', id] as const,
   sites: ['sites'] as const,
   siteList: (customerId: string) => ['sites', 'list', customerId] as const,
@@ -39,4 +41,8 @@ export const queryKeys = {
   deviceCommands: (serialNumber: string) => ['devices', 'detail', serialNumber, 'commands'] as const,
   deviceEnrollmentEvents: (serialNumber: string) => ['devices', 'detail', serialNumber, 'enrollment-events'] as const,
   system: ['system'] as const,
+  users: ['users'] as const,
+  apiKeys: ['api-keys'] as const,
+  /** The signed-in user's own sessions. */
+  sessions: ['sessions'] as const,
 };

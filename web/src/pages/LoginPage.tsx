@@ -1,5 +1,5 @@
 import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { IconAlertCircle, IconClockHour4 } from '@tabler/icons-react';
+import { IconAlertCircle, IconCircleCheck, IconClockHour4 } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { errorMessage, isApiError } from '../api';
@@ -29,6 +29,7 @@ export function LoginPage() {
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
   const target = returnPath(location.state);
+  const passwordSet = (location.state as LoginLocationState | null)?.passwordSet === true;
 
   if (status === 'loading') return <FullPageLoader />;
   if (status === 'authenticated' && !submitting) return <Navigate to={target} replace />;
@@ -67,7 +68,19 @@ export function LoginPage() {
               <Title order={3} fw={600}>
                 Sign in to your account
               </Title>
-              {error ? <LoginError error={error} /> : null}
+              {error ? (
+                <LoginError error={error} />
+              ) : passwordSet ? (
+                <Alert
+                  color="green"
+                  variant="light"
+                  icon={<IconCircleCheck size={18} />}
+                  title="Password set"
+                  role="status"
+                >
+                  Sign in with your email and your new password.
+                </Alert>
+              ) : null}
               <TextInput
                 label="Email"
                 type="email"

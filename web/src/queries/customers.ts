@@ -13,6 +13,16 @@ export function useCustomerList(q: string) {
   });
 }
 
+/** Every customer, for a multi-select and for showing a user's customers by name. */
+export function useAllCustomers(options: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: queryKeys.allCustomers,
+    queryFn: ({ signal }) => customersApi.listAllCustomers(signal),
+    enabled: options.enabled ?? true,
+    meta: { errorTitle: 'Could not load customers' },
+  });
+}
+
 export function useCustomer(id: string, options: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: queryKeys.customer(id),

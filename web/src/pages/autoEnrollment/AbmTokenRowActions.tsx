@@ -10,6 +10,7 @@ import {
   IconTrash,
 } from '@tabler/icons-react';
 import type { AbmToken } from '../../api';
+import { usePermissions } from '../../auth/permissions';
 import { isAwaiting, tokenDisplayName } from './tokenStatus';
 
 export type AbmTokenAction = 'continue' | 'sync' | 'profile' | 'download-key' | 'renew' | 'move' | 'delete';
@@ -19,9 +20,13 @@ export interface AbmTokenRowActionsProps {
   onAction: (action: AbmTokenAction, token: AbmToken) => void;
 }
 
-/** The row's menu, labelled "Actions for <MDM server>" ("Actions for pending token" before the upload). */
+/**
+ * The row's menu, labelled "Actions for <MDM server>" ("Actions for pending token" before the
+ * upload). A read-only user gets what only reads: the profile to look at, the public key.
+ */
 export function AbmTokenRowActions({ token, onAction }: AbmTokenRowActionsProps) {
   const awaiting = isAwaiting(token);
+  const { canWrite } = usePermissions();
   return (
     <Table.Td ta="right" role="none">
       <Menu position="bottom-end" withinPortal shadow="md" width={220}>
@@ -32,14 +37,18 @@ export function AbmTokenRowActions({ token, onAction }: AbmTokenRowActionsProps)
         </Menu.Target>
         <Menu.Dropdown>
           {awaiting ? (
-            <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={() => onAction('continue', token)}>
-              Continue setup
-            </Menu.Item>
+            canWrite ? (
+              <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={() => onAction('continue', token)}>
+                Continue setup
+              </Menu.Item>
+            ) : null
           ) : (
             <>
-              <Menu.Item leftSection={<IconCloudDownload size={16} />} onClick={() => onAction('sync', token)}>
-                Sync now
-              </Menu.Item>
+              {canWrite ? (
+                <Menu.Item leftSection={<IconCloudDownload size={16} />} onClick={() => onAction('sync', token)}>
+                  Sync now
+                </Menu.Item>
+              ) : null}
               <Menu.Item leftSection={<IconFileSettings size={16} />} onClick={() => onAction('profile', token)}>
                 Enrollment profile
               </Menu.Item>
@@ -49,18 +58,22 @@ export function AbmTokenRowActions({ token, onAction }: AbmTokenRowActionsProps)
           <Menu.Item leftSection={<IconDownload size={16} />} onClick={() => onAction('download-key', token)}>
             Download public key
           </Menu.Item>
-          {!awaiting ? (
-            <Menu.Item leftSection={<IconRefresh size={16} />} onClick={() => onAction('renew', token)}>
-              Renew
-            </Menu.Item>
+          {canWrite ? (
+            <>
+              {!awaiting ? (
+                <Menu.Item leftSection={<IconRefresh size={16} />} onClick={() => onAction('renew', token)}>
+                  Renew
+                </Menu.Item>
+              ) : null}
+              <Menu.Item leftSection={<IconArrowsExchange size={16} />} onClick={() => onAction('move', token)}>
+                Move
+              </Menu.Item>
+              <Menu.Divider />
+              <Menu.Item leftSection={<IconTrash size={16} />} color="red" onClick={() => onAction('delete', token)}>
+                Delete
+              </Menu.Item>
+            </>
           ) : null}
-          <Menu.Item leftSection={<IconArrowsExchange size={16} />} onClick={() => onAction('move', token)}>
-            Move
-          </Menu.Item>
-          <Menu.Divider />
-          <Menu.Item leftSection={<IconTrash size={16} />} color="red" onClick={() => onAction('delete', token)}>
-            Delete
-          </Menu.Item>
         </Menu.Dropdown>
       </Menu>
     </Table.Td>

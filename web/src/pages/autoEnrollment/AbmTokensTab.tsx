@@ -18,7 +18,8 @@ export interface AbmTokensTabProps {
   filters: AbmTokenFilters;
   onFiltersChange: (filters: AbmTokenFilters) => void;
   highlightId: string | null;
-  onAdd: () => void;
+  /** Absent for a read-only user. */
+  onAdd?: () => void;
   onContinueSetup: (token: AbmToken) => void;
   onRenew: (token: AbmToken) => void;
   /** Where a token's Devices count links to (the Devices tab filtered by it). */

@@ -3,6 +3,7 @@ import { IconBrandApple, IconDeviceLaptop, IconPlus } from '@tabler/icons-react'
 import { useCallback, useEffect } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { AbmToken, AbmTokenFilters } from '../../api';
+import { usePermissions } from '../../auth/permissions';
 import { PageHeader } from '../../components/PageHeader';
 import { formatDate } from '../../lib/format';
 import { notifySuccess } from '../../lib/notify';
@@ -33,6 +34,7 @@ export function AutoEnrollmentPage() {
   const tab: Tab = params.get('tab') === 'devices' ? 'devices' : 'abm';
   const location = useLocation();
   const navigate = useNavigate();
+  const { canWrite } = usePermissions();
   const openedHere = (location.state as { wizardOpenedHere?: boolean } | null)?.wizardOpenedHere === true;
 
   /** Opening adds a history entry (so the browser's Back closes the wizard); moving between steps does not. */
@@ -146,9 +148,11 @@ export function AutoEnrollmentPage() {
         title="Auto-Enrollment"
         description="Connect your customers' Apple Business Manager accounts so their new devices enroll in Orchard automatically."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={openAdd}>
-            Add ABM token
-          </Button>
+          canWrite ? (
+            <Button leftSection={<IconPlus size={16} />} onClick={openAdd}>
+              Add ABM token
+            </Button>
+          ) : null
         }
       />
       <Paper withBorder radius="md">
@@ -166,7 +170,7 @@ export function AutoEnrollmentPage() {
               filters={filters}
               onFiltersChange={setFilters}
               highlightId={highlightId}
-              onAdd={openAdd}
+              onAdd={canWrite ? openAdd : undefined}
               onContinueSetup={(token) =>
                 setWizard({ mode: 'add', step: 'key', tokenId: token.id, renewId: null }, false)
               }
@@ -182,7 +186,8 @@ export function AutoEnrollmentPage() {
         </Tabs>
       </Paper>
 
-      {wizard ? (
+      {/* A read-only user following an /add link gets the list, not a wizard the server would refuse. */}
+      {wizard && canWrite ? (
         <AbmTokenWizard
           key={`${wizard.mode}:${wizard.mode === 'renew' ? wizard.tokenId : ''}`}
           state={wizard}

@@ -3,6 +3,7 @@ import { IconBuildingStore, IconChevronDown, IconPencil, IconTrash } from '@tabl
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { isApiError, type Customer } from '../../api';
+import { usePermissions } from '../../auth/permissions';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { formatDate, plural } from '../../lib/format';
@@ -38,6 +39,8 @@ export function CustomerDetailPage() {
 function CustomerDetail({ customer }: { customer: Customer }) {
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<CustomerDialog | null>(null);
+  // Technicians rename their customers; only admins delete one.
+  const { canWrite, canAdminister } = usePermissions();
 
   return (
     <Stack gap="xl" maw={1100}>
@@ -46,25 +49,32 @@ function CustomerDetail({ customer }: { customer: Customer }) {
         title={customer.name}
         description={<CustomerFacts customer={customer} />}
         actions={
-          <Menu position="bottom-end" shadow="md" width={200} withinPortal>
-            <Menu.Target>
-              <Button variant="default" rightSection={<IconChevronDown size={16} />}>
-                Customer actions
-              </Button>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setDialog({ kind: 'rename', customer })}>
-                Rename
-              </Menu.Item>
-              <Menu.Item
-                leftSection={<IconTrash size={16} />}
-                color="red"
-                onClick={() => setDialog({ kind: 'delete', customer })}
-              >
-                Delete
-              </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+          canWrite ? (
+            <Menu position="bottom-end" shadow="md" width={200} withinPortal>
+              <Menu.Target>
+                <Button variant="default" rightSection={<IconChevronDown size={16} />}>
+                  Customer actions
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item
+                  leftSection={<IconPencil size={16} />}
+                  onClick={() => setDialog({ kind: 'rename', customer })}
+                >
+                  Rename
+                </Menu.Item>
+                {canAdminister ? (
+                  <Menu.Item
+                    leftSection={<IconTrash size={16} />}
+                    color="red"
+                    onClick={() => setDialog({ kind: 'delete', customer })}
+                  >
+                    Delete
+                  </Menu.Item>
+                ) : null}
+              </Menu.Dropdown>
+            </Menu>
+          ) : null
         }
       />
 

@@ -2,6 +2,7 @@ import { Button, Loader, Paper, Stack, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useState } from 'react';
+import { usePermissions } from '../../auth/permissions';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { useCustomerList } from '../../queries/customers';
@@ -12,6 +13,7 @@ export function CustomersPage() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 300);
   const [dialog, setDialog] = useState<CustomerDialog | null>(null);
+  const { canWrite, canAdminister } = usePermissions();
   const list = useCustomerList(q);
   const customers = list.data?.pages.flatMap((page) => page.items) ?? [];
   const searching = list.isFetching && !list.isFetchingNextPage && (q !== '' || list.isPlaceholderData);
@@ -22,9 +24,11 @@ export function CustomersPage() {
         title="Customers"
         description="The organizations you manage. Each customer has sites; ABM tokens and their devices belong to a customer and site."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setDialog({ kind: 'create' })}>
-            New customer
-          </Button>
+          canAdminister ? (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setDialog({ kind: 'create' })}>
+              New customer
+            </Button>
+          ) : null
         }
       />
 
@@ -57,10 +61,10 @@ export function CustomersPage() {
             hasMore={list.hasNextPage}
             loadingMore={list.isFetchingNextPage}
             onLoadMore={() => void list.fetchNextPage()}
-            onCreate={() => setDialog({ kind: 'create' })}
+            onCreate={canAdminister ? () => setDialog({ kind: 'create' }) : undefined}
             onClearSearch={() => setSearch('')}
-            onRename={(customer) => setDialog({ kind: 'rename', customer })}
-            onDelete={(customer) => setDialog({ kind: 'delete', customer })}
+            onRename={canWrite ? (customer) => setDialog({ kind: 'rename', customer }) : undefined}
+            onDelete={canAdminister ? (customer) => setDialog({ kind: 'delete', customer }) : undefined}
           />
         )}
       </Paper>

@@ -14,14 +14,15 @@ export interface CustomersTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
-  onCreate: () => void;
+  /** Absent for whoever may not do it (only admins add and delete customers). */
+  onCreate?: () => void;
   onClearSearch: () => void;
-  onRename: (customer: Customer) => void;
-  onDelete: (customer: Customer) => void;
+  onRename?: (customer: Customer) => void;
+  onDelete?: (customer: Customer) => void;
 }
 
 export function CustomersTable(props: CustomersTableProps) {
-  const { customers, loading, query, onCreate, onClearSearch } = props;
+  const { customers, loading, query, onCreate, onClearSearch, onRename, onDelete } = props;
 
   if (!loading && customers.length === 0) {
     return query ? (
@@ -38,7 +39,7 @@ export function CustomersTable(props: CustomersTableProps) {
           </Button>
         </EmptyState.Actions>
       </EmptyState>
-    ) : (
+    ) : onCreate ? (
       <EmptyState
         py={48}
         icon={<IconBuildingStore size={28} stroke={1.5} />}
@@ -52,6 +53,14 @@ export function CustomersTable(props: CustomersTableProps) {
           </Button>
         </EmptyState.Actions>
       </EmptyState>
+    ) : (
+      <EmptyState
+        py={48}
+        icon={<IconBuildingStore size={28} stroke={1.5} />}
+        variant="light"
+        title="No customers yet"
+        description="No customer is assigned to you yet. An Orchard admin assigns customers to users."
+      />
     );
   }
 
@@ -88,8 +97,8 @@ export function CustomersTable(props: CustomersTableProps) {
                   </Table.Td>
                   <RowActionsCell
                     name={customer.name}
-                    onRename={() => props.onRename(customer)}
-                    onDelete={() => props.onDelete(customer)}
+                    onRename={onRename && (() => onRename(customer))}
+                    onDelete={onDelete && (() => onDelete(customer))}
                   />
                 </Table.Tr>
               ))

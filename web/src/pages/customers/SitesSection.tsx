@@ -2,6 +2,7 @@ import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { Customer } from '../../api';
+import { usePermissions } from '../../auth/permissions';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { useSiteList } from '../../queries/sites';
 import { SiteDialogs, type SiteDialog } from './SiteDialogs';
@@ -9,6 +10,7 @@ import { SitesTable } from './SitesTable';
 
 export function SitesSection({ customer }: { customer: Customer }) {
   const [dialog, setDialog] = useState<SiteDialog | null>(null);
+  const { canWrite } = usePermissions();
   const list = useSiteList(customer.id);
   const sites = list.data?.pages.flatMap((page) => page.items) ?? [];
 
@@ -23,9 +25,11 @@ export function SitesSection({ customer }: { customer: Customer }) {
             Locations or departments of this customer. Each ABM token and its devices belong to one site.
           </Text>
         </Stack>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setDialog({ kind: 'create' })}>
-          New site
-        </Button>
+        {canWrite ? (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setDialog({ kind: 'create' })}>
+            New site
+          </Button>
+        ) : null}
       </Group>
 
       <Paper withBorder radius="md">
@@ -45,9 +49,9 @@ export function SitesSection({ customer }: { customer: Customer }) {
             hasMore={list.hasNextPage}
             loadingMore={list.isFetchingNextPage}
             onLoadMore={() => void list.fetchNextPage()}
-            onCreate={() => setDialog({ kind: 'create' })}
-            onRename={(site) => setDialog({ kind: 'rename', site })}
-            onDelete={(site) => setDialog({ kind: 'delete', site })}
+            onCreate={canWrite ? () => setDialog({ kind: 'create' }) : undefined}
+            onRename={canWrite ? (site) => setDialog({ kind: 'rename', site }) : undefined}
+            onDelete={canWrite ? (site) => setDialog({ kind: 'delete', site }) : undefined}
           />
         )}
       </Paper>

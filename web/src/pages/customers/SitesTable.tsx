@@ -15,13 +15,14 @@ export interface SitesTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
-  onCreate: () => void;
-  onRename: (site: Site) => void;
-  onDelete: (site: Site) => void;
+  /** Absent for a read-only user. */
+  onCreate?: () => void;
+  onRename?: (site: Site) => void;
+  onDelete?: (site: Site) => void;
 }
 
 export function SitesTable(props: SitesTableProps) {
-  const { sites, loading } = props;
+  const { sites, loading, onCreate, onRename, onDelete } = props;
 
   if (!loading && sites.length === 0) {
     return (
@@ -32,11 +33,13 @@ export function SitesTable(props: SitesTableProps) {
         title="No sites yet"
         description="Add a site for each location or department. When you connect an ABM token you choose the site its devices appear under."
       >
-        <EmptyState.Actions>
-          <Button variant="light" onClick={props.onCreate}>
-            Add the first site
-          </Button>
-        </EmptyState.Actions>
+        {onCreate ? (
+          <EmptyState.Actions>
+            <Button variant="light" onClick={onCreate}>
+              Add the first site
+            </Button>
+          </EmptyState.Actions>
+        ) : null}
       </EmptyState>
     );
   }
@@ -74,8 +77,8 @@ export function SitesTable(props: SitesTableProps) {
                   </Table.Td>
                   <RowActionsCell
                     name={site.name}
-                    onRename={() => props.onRename(site)}
-                    onDelete={() => props.onDelete(site)}
+                    onRename={onRename && (() => onRename(site))}
+                    onDelete={onDelete && (() => onDelete(site))}
                   />
                 </Table.Tr>
               ))

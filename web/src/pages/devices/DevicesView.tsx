@@ -16,6 +16,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { AbmToken, Device, DeviceEnrollmentState, DeviceSummary } from '../../api';
 import { normalizeSerialQuery } from '../../api/devices';
+import { usePermissions } from '../../auth/permissions';
 import { CustomerSelect } from '../../components/CustomerSelect';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { SiteSelect } from '../../components/SiteSelect';
@@ -425,6 +426,7 @@ function NoDevices({
   onClearFilters: () => void;
 }) {
   const sync = useSyncAbmToken();
+  const { canWrite } = usePermissions();
   const token = tokenId ? tokens.find((item) => item.id === tokenId) : undefined;
   const connected = tokens.filter((item) => item.status !== 'awaiting_token');
   const abmTab = `/apple/auto-enrollment${customerId ? `?customerId=${encodeURIComponent(customerId)}` : ''}`;
@@ -445,21 +447,22 @@ function NoDevices({
     description = 'This token is awaiting its server token from Apple Business Manager. Finish its setup first.';
   } else if (tokenId) {
     description = 'Assign devices to this MDM server in Apple Business Manager, then Sync now.';
-    actions = token ? (
-      <Button
-        variant="light"
-        leftSection={<IconRefresh size={16} />}
-        loading={sync.isPending}
-        onClick={() =>
-          sync.mutate(token, {
-            onSuccess: () => notifySuccess('Sync started', `Orchard is fetching the devices of ${token.serverName}.`),
-            onError: (error) => notifyError('Could not start the sync', error),
-          })
-        }
-      >
-        Sync now
-      </Button>
-    ) : null;
+    actions =
+      token && canWrite ? (
+        <Button
+          variant="light"
+          leftSection={<IconRefresh size={16} />}
+          loading={sync.isPending}
+          onClick={() =>
+            sync.mutate(token, {
+              onSuccess: () => notifySuccess('Sync started', `Orchard is fetching the devices of ${token.serverName}.`),
+              onError: (error) => notifyError('Could not start the sync', error),
+            })
+          }
+        >
+          Sync now
+        </Button>
+      ) : null;
   } else if (tokensLoaded && connected.length === 0) {
     description = 'No ABM token here is connected yet. Finish adding one, then assign devices to its MDM server.';
     actions = (

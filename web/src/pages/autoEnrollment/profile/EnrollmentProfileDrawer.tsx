@@ -5,6 +5,7 @@ import {
   CopyButton,
   Divider,
   Drawer,
+  Fieldset,
   Group,
   MultiSelect,
   Select,
@@ -19,6 +20,7 @@ import {
 import { IconAlertCircle, IconCheck, IconCopy } from '@tabler/icons-react';
 import { useMemo, useState, type ChangeEvent, type FormEvent } from 'react';
 import { errorMessage, isApiError, type AbmToken, type EnrollmentProfile } from '../../../api';
+import { usePermissions } from '../../../auth/permissions';
 import { QueryErrorAlert } from '../../../components/QueryErrorAlert';
 import { formatDateTime } from '../../../lib/format';
 import { notifySuccess } from '../../../lib/notify';
@@ -42,14 +44,26 @@ export interface EnrollmentProfileDrawerProps {
   onClose: () => void;
 }
 
-/** The token's default Setup Assistant profile: Orchard assigns it to every device the token syncs. */
+/**
+ * The token's default Setup Assistant profile: Orchard assigns it to every device the token
+ * syncs. A read-only user sees it without the means to change it.
+ */
 export function EnrollmentProfileDrawer({ token, onClose }: EnrollmentProfileDrawerProps) {
   useHideAppBehindDialog(true);
   const profile = useEnrollmentProfile(token.id);
+  const { canWrite } = usePermissions();
 
   let body;
   if (profile.data) {
-    body = <ProfileForm tokenId={token.id} profile={profile.data} onCancel={onClose} onSaved={onClose} />;
+    body = (
+      <ProfileForm
+        tokenId={token.id}
+        profile={profile.data}
+        readOnly={!canWrite}
+        onCancel={onClose}
+        onSaved={onClose}
+      />
+    );
   } else if (profile.isError) {
     body = (
       <QueryErrorAlert
@@ -82,8 +96,10 @@ export function EnrollmentProfileDrawer({ token, onClose }: EnrollmentProfileDra
       <Stack gap="md">
         <Text size="sm" c="dimmed">
           The Setup Assistant profile Orchard assigns to every device of this MDM server ({token.customerName} ›{' '}
-          {token.siteName}). When you save a change, Orchard defines the new profile with Apple and assigns it to the
-          token’s devices again.
+          {token.siteName}).{' '}
+          {canWrite
+            ? 'When you save a change, Orchard defines the new profile with Apple and assigns it to the token’s devices again.'
+            : 'Your account is read-only: you can look at the profile but not change it.'}
         </Text>
         {body}
       </Stack>
@@ -94,11 +110,13 @@ export function EnrollmentProfileDrawer({ token, onClose }: EnrollmentProfileDra
 interface ProfileFormProps {
   tokenId: string;
   profile: EnrollmentProfile;
+  /** Every field disabled, and no Save. */
+  readOnly: boolean;
   onCancel: () => void;
   onSaved: () => void;
 }
 
-function ProfileForm({ tokenId, profile, onCancel, onSaved }: ProfileFormProps) {
+function ProfileForm({ tokenId, profile, readOnly, onCancel, onSaved }: ProfileFormProps) {
   const [values, setValues] = useState<ProfileFormValues>(() => toFormValues(profile));
   const [errors, setErrors] = useState<ProfileErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
@@ -170,142 +188,147 @@ function ProfileForm({ tokenId, profile, onCancel, onSaved }: ProfileFormProps) 
           </Alert>
         ) : null}
 
-        <TextInput
-          label="Profile name"
-          description={`Shown on the device during Setup Assistant. Up to ${PROFILE_LIMITS.profileName} characters.`}
-          required
-          withAsterisk={false}
-          data-autofocus
-          {...text('profileName')}
-        />
+        {/* A disabled fieldset disables every control in it, the selects' and switches' too. */}
+        <Fieldset variant="unstyled" disabled={readOnly}>
+          <Stack gap="md">
+            <TextInput
+              label="Profile name"
+              description={`Shown on the device during Setup Assistant. Up to ${PROFILE_LIMITS.profileName} characters.`}
+              required
+              withAsterisk={false}
+              data-autofocus
+              {...text('profileName')}
+            />
 
-        <Stack gap="sm">
-          <Switch
-            label="Supervised"
-            description="Supervision gives Orchard more control of the device (required by many restrictions)."
-            checked={values.isSupervised}
-            onChange={(event) => setSupervised(event.currentTarget.checked)}
-          />
-          <Switch
-            label="Mandatory"
-            description="The user cannot skip enrollment in Setup Assistant."
-            checked={values.isMandatory}
-            onChange={(event) => set('isMandatory', event.currentTarget.checked)}
-          />
-          <Switch
-            label="Removable by user"
-            description={
-              values.isSupervised
-                ? 'The user can remove the MDM profile in Settings.'
-                : 'Always on for unsupervised devices: turn on Supervised to keep users from removing the MDM profile.'
-            }
-            checked={values.isSupervised ? values.isMdmRemovable : true}
-            disabled={!values.isSupervised}
-            onChange={(event) => set('isMdmRemovable', event.currentTarget.checked)}
-            error={errors.isMdmRemovable}
-          />
-          <Switch
-            label="Await device configured"
-            description="Setup Assistant waits until Orchard has configured the device before the user continues."
-            checked={values.awaitDeviceConfigured}
-            onChange={(event) => set('awaitDeviceConfigured', event.currentTarget.checked)}
-          />
-        </Stack>
+            <Stack gap="sm">
+              <Switch
+                label="Supervised"
+                description="Supervision gives Orchard more control of the device (required by many restrictions)."
+                checked={values.isSupervised}
+                onChange={(event) => setSupervised(event.currentTarget.checked)}
+              />
+              <Switch
+                label="Mandatory"
+                description="The user cannot skip enrollment in Setup Assistant."
+                checked={values.isMandatory}
+                onChange={(event) => set('isMandatory', event.currentTarget.checked)}
+              />
+              <Switch
+                label="Removable by user"
+                description={
+                  values.isSupervised
+                    ? 'The user can remove the MDM profile in Settings.'
+                    : 'Always on for unsupervised devices: turn on Supervised to keep users from removing the MDM profile.'
+                }
+                checked={values.isSupervised ? values.isMdmRemovable : true}
+                disabled={!values.isSupervised}
+                onChange={(event) => set('isMdmRemovable', event.currentTarget.checked)}
+                error={errors.isMdmRemovable}
+              />
+              <Switch
+                label="Await device configured"
+                description="Setup Assistant waits until Orchard has configured the device before the user continues."
+                checked={values.awaitDeviceConfigured}
+                onChange={(event) => set('awaitDeviceConfigured', event.currentTarget.checked)}
+              />
+            </Stack>
 
-        <MultiSelect
-          label="Skip setup panes"
-          description="Setup Assistant panes the user does not see."
-          placeholder={values.skipSetupItems.length === 0 ? 'Show every pane' : undefined}
-          data={paneOptions}
-          value={values.skipSetupItems}
-          onChange={(keys) => set('skipSetupItems', keys)}
-          renderOption={({ option }) => (
-            <Group gap="xs" justify="space-between" wrap="nowrap" w="100%">
-              <Text size="sm">{option.label}</Text>
-              {SETUP_PANES.some((pane) => pane.key === option.value && pane.label !== pane.key) ? (
-                <Text size="xs" c="dimmed" ff="monospace">
-                  {option.value}
-                </Text>
-              ) : null}
+            <MultiSelect
+              label="Skip setup panes"
+              description="Setup Assistant panes the user does not see."
+              placeholder={values.skipSetupItems.length === 0 ? 'Show every pane' : undefined}
+              data={paneOptions}
+              value={values.skipSetupItems}
+              onChange={(keys) => set('skipSetupItems', keys)}
+              renderOption={({ option }) => (
+                <Group gap="xs" justify="space-between" wrap="nowrap" w="100%">
+                  <Text size="sm">{option.label}</Text>
+                  {SETUP_PANES.some((pane) => pane.key === option.value && pane.label !== pane.key) ? (
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {option.value}
+                    </Text>
+                  ) : null}
+                </Group>
+              )}
+              error={errors.skipSetupItems}
+              searchable
+              clearable
+              maxDropdownHeight={280}
+              nothingFoundMessage="No setup pane has this name."
+            />
+
+            <TextInput
+              label="Department"
+              description={`Shown with the support details during setup. Up to ${PROFILE_LIMITS.department} characters.`}
+              {...text('department')}
+            />
+            <Group grow align="flex-start">
+              <TextInput
+                label="Support phone number"
+                type="tel"
+                description={`Up to ${PROFILE_LIMITS.supportPhoneNumber} characters.`}
+                {...text('supportPhoneNumber')}
+              />
+              <TextInput
+                label="Support email address"
+                type="email"
+                description={`Up to ${PROFILE_LIMITS.supportEmailAddress} characters.`}
+                {...text('supportEmailAddress')}
+              />
             </Group>
-          )}
-          error={errors.skipSetupItems}
-          searchable
-          clearable
-          maxDropdownHeight={280}
-          nothingFoundMessage="No setup pane has this name."
-        />
+            <Group grow align="flex-start">
+              <Select
+                label="Language"
+                placeholder="Device default"
+                data={languages}
+                value={values.language}
+                onChange={(code) => set('language', code)}
+                error={errors.language}
+                searchable
+                clearable
+                nothingFoundMessage="No language has this name."
+              />
+              <Select
+                label="Region"
+                placeholder="Device default"
+                data={regions}
+                value={values.region}
+                onChange={(code) => set('region', code)}
+                error={errors.region}
+                searchable
+                clearable
+                nothingFoundMessage="No region has this name."
+              />
+            </Group>
 
-        <TextInput
-          label="Department"
-          description={`Shown with the support details during setup. Up to ${PROFILE_LIMITS.department} characters.`}
-          {...text('department')}
-        />
-        <Group grow align="flex-start">
-          <TextInput
-            label="Support phone number"
-            type="tel"
-            description={`Up to ${PROFILE_LIMITS.supportPhoneNumber} characters.`}
-            {...text('supportPhoneNumber')}
-          />
-          <TextInput
-            label="Support email address"
-            type="email"
-            description={`Up to ${PROFILE_LIMITS.supportEmailAddress} characters.`}
-            {...text('supportEmailAddress')}
-          />
-        </Group>
-        <Group grow align="flex-start">
-          <Select
-            label="Language"
-            placeholder="Device default"
-            data={languages}
-            value={values.language}
-            onChange={(code) => set('language', code)}
-            error={errors.language}
-            searchable
-            clearable
-            nothingFoundMessage="No language has this name."
-          />
-          <Select
-            label="Region"
-            placeholder="Device default"
-            data={regions}
-            value={values.region}
-            onChange={(code) => set('region', code)}
-            error={errors.region}
-            searchable
-            clearable
-            nothingFoundMessage="No region has this name."
-          />
-        </Group>
-
-        <Divider mt="xs" />
-        <Stack gap={2}>
-          <Title order={4} fz="sm" fw={600}>
-            Minimum OS versions
-          </Title>
-          <Text size="xs" c="dimmed">
-            Devices that can update during Setup Assistant and run an older version are asked to update before they
-            enroll. Leave a field empty for no minimum.
-          </Text>
-        </Stack>
-        <Group grow align="flex-start">
-          <TextInput
-            label="Minimum iOS and iPadOS version"
-            description="For iPhones and iPads on iOS 17 or later, e.g. 17.4 or 18.1.1."
-            placeholder="No minimum"
-            inputMode="decimal"
-            {...text('minimumIosVersion')}
-          />
-          <TextInput
-            label="Minimum macOS version"
-            description="For Macs on macOS 14 or later, e.g. 14.6 or 15.1."
-            placeholder="No minimum"
-            inputMode="decimal"
-            {...text('minimumMacosVersion')}
-          />
-        </Group>
+            <Divider mt="xs" />
+            <Stack gap={2}>
+              <Title order={4} fz="sm" fw={600}>
+                Minimum OS versions
+              </Title>
+              <Text size="xs" c="dimmed">
+                Devices that can update during Setup Assistant and run an older version are asked to update before they
+                enroll. Leave a field empty for no minimum.
+              </Text>
+            </Stack>
+            <Group grow align="flex-start">
+              <TextInput
+                label="Minimum iOS and iPadOS version"
+                description="For iPhones and iPads on iOS 17 or later, e.g. 17.4 or 18.1.1."
+                placeholder="No minimum"
+                inputMode="decimal"
+                {...text('minimumIosVersion')}
+              />
+              <TextInput
+                label="Minimum macOS version"
+                description="For Macs on macOS 14 or later, e.g. 14.6 or 15.1."
+                placeholder="No minimum"
+                inputMode="decimal"
+                {...text('minimumMacosVersion')}
+              />
+            </Group>
+          </Stack>
+        </Fieldset>
 
         <Divider mt="xs" />
         <Title order={4} fz="sm" fw={600}>
@@ -340,11 +363,13 @@ function ProfileForm({ tokenId, profile, onCancel, onSaved }: ProfileFormProps) 
 
         <Group justify="flex-end" gap="sm" mt="sm">
           <Button variant="default" onClick={onCancel} disabled={save.isPending}>
-            Cancel
+            {readOnly ? 'Close' : 'Cancel'}
           </Button>
-          <Button type="submit" loading={save.isPending}>
-            Save
-          </Button>
+          {!readOnly ? (
+            <Button type="submit" loading={save.isPending}>
+              Save
+            </Button>
+          ) : null}
         </Group>
       </Stack>
     </form>
