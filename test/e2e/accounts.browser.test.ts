@@ -1,6 +1,7 @@
 // Accounts in Chromium: an admin invites a technician for one customer, the technician sets a
 // password through the link and sees only that customer; disabling the technician ends its
-// open session and its API key at once. A read-only user is offered no changes.
+// open session and its API key at once. The audit log shows the admin who did each of those
+// things, and the technician only what concerns its customer. A read-only user is offered no changes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInAsAdmin } from '../helpers/browser.js';
 import { ROOT, freePort } from '../helpers/cli.js';
-import { startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
+import { TEST_ADMIN, startTestOrchard, type TestOrchard } from '../helpers/orchard.js';
 import { browserSkipReason } from '../helpers/services.js';
 
 const WEB_DIST = path.join(ROOT, 'web', 'dist');
@@ -60,6 +61,9 @@ describe(
     }
 
     const customerRow = (page: Page, name: string) => page.getByRole('row').filter({ hasText: name });
+    /** The audit log's row of an entry ("Disabled user · tech@example.com"); its header row is left out. */
+    const auditRow = (page: Page, what: string) =>
+      page.getByRole('row').filter({ has: page.getByRole('cell'), hasText: what });
 
     test('an invited technician sees only its customer; disabling it ends its session and API key at once', async () => {
       const admin = await newPage();
@@ -101,6 +105,26 @@ describe(
       assert.equal(await technician.getByRole('button', { name: 'New customer' }).count(), 0);
       assert.equal(await technician.getByRole('link', { name: 'Users' }).count(), 0);
 
+      // Its audit log holds only what concerns Northwind: no user entries, nothing about Contoso.
+      await technician.getByRole('link', { name: 'Audit log' }).click();
+      await technician.waitForURL(`${base}/audit-log`);
+      const created = auditRow(technician, 'Created customer · Northwind');
+      await created.waitFor();
+      assert.equal(
+        await technician
+          .getByRole('row')
+          .filter({ has: technician.getByRole('cell') })
+          .count(),
+        1,
+      );
+      assert.equal(await technician.getByText(/Contoso|Invited user|Set password with link/).count(), 0);
+      // Nor is it offered actions about users, which it never sees.
+      await technician.getByRole('combobox', { name: 'Action' }).click();
+      await technician.getByRole('option', { name: 'Renamed site' }).waitFor();
+      assert.equal(await technician.getByRole('option', { name: 'Invited user' }).count(), 0);
+      await technician.keyboard.press('Escape');
+      await technician.getByRole('link', { name: 'Customers', exact: true }).click();
+
       // The admin gives the technician an API key, in Settings › API keys; it works.
       await admin.getByRole('link', { name: 'API keys' }).click();
       await admin.getByRole('button', { name: 'Create API key' }).click();
@@ -130,6 +154,27 @@ describe(
       await disableDialog.getByText(/signed out everywhere at once, and its API keys stop working at once/).waitFor();
       await disableDialog.getByRole('button', { name: 'Disable user' }).click();
       await technicianRow.getByText('Disabled').waitFor();
+
+      // The admin's audit log: who invited and disabled the technician, and Orchard recording the
+      // password the technician set with its link (no one was signed in to do it).
+      await admin.getByRole('link', { name: 'Audit log' }).click();
+      const disabledEntry = auditRow(admin, `Disabled user · ${TECHNICIAN.email}`);
+      await disabledEntry.waitFor();
+      await disabledEntry.getByText(TEST_ADMIN.email).waitFor();
+      await disabledEntry.getByText('sessions ended: 1').waitFor();
+      const invitedEntry = auditRow(admin, `Invited user · ${TECHNICIAN.email}`);
+      await invitedEntry.getByText(TEST_ADMIN.email).waitFor();
+      await invitedEntry.getByText('customers: Northwind').waitFor();
+      const passwordEntry = auditRow(admin, `Set password with link · ${TECHNICIAN.email}`);
+      await passwordEntry.getByText('Orchard', { exact: true }).waitFor();
+      assert.equal(await passwordEntry.getByText(TEST_ADMIN.email).count(), 0);
+      // Filtered by action, only that entry is left.
+      await admin.getByRole('combobox', { name: 'Action' }).click();
+      await admin.getByRole('option', { name: 'Disabled user' }).click();
+      await admin.waitForURL(`${base}/audit-log?action=user.disabled`);
+      await invitedEntry.waitFor({ state: 'detached' });
+      await disabledEntry.waitFor();
+      await admin.getByRole('link', { name: 'Users' }).click();
 
       // The technician's open page: its next API call is refused, and the app asks it to sign in.
       const refused = technician.waitForResponse((r) => r.url().startsWith(`${base}/api/v1/`) && r.status() === 401);

@@ -8,6 +8,7 @@ import { RequireAuth } from './auth/RequireAuth';
 import { AppLayout } from './layout/AppLayout';
 import { createQueryClient } from './lib/queryClient';
 import { AccountPage } from './pages/account/AccountPage';
+import { AuditLogPage } from './pages/auditLog/AuditLogPage';
 import { AddAbmTokenRedirect } from './pages/autoEnrollment/AddAbmTokenRedirect';
 import { AutoEnrollmentPage } from './pages/autoEnrollment/AutoEnrollmentPage';
 import { CustomerDetailPage } from './pages/customers/CustomerDetailPage';
@@ -56,6 +57,7 @@ function AppRoutes() {
           <Route path="/apple/auto-enrollment" element={<AutoEnrollmentPage />} />
           <Route path="/apple/auto-enrollment/add" element={<AddAbmTokenRedirect />} />
           <Route path="/apple/devices" element={<DevicesPage />} />
+          <Route path="/audit-log" element={<AuditLogPage />} />
           <Route path="/settings" element={<Navigate to="/settings/api-keys" replace />} />
           <Route path="/settings/users" element={<UsersPage />} />
           <Route path="/settings/api-keys" element={<ApiKeysPage />} />

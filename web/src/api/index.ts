@@ -9,3 +9,4 @@ export * as devicesApi from './devices';
 export * as systemApi from './system';
 export * as usersApi from './users';
 export * as apiKeysApi from './apiKeys';
+export * as auditEventsApi from './auditEvents';

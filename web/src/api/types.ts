@@ -320,3 +320,73 @@ export interface AbmTokenFilters {
   customerId?: string;
   siteId?: string;
 }
+
+/**
+ * What the audit trail records: AUDIT_ACTIONS in the server's src/domain/audit.ts. The web app's
+ * labels (pages/auditLog/auditActions.ts) must name each one, so a new action fails to compile there.
+ */
+export type AuditAction =
+  | 'customer.created'
+  | 'customer.renamed'
+  | 'customer.deleted'
+  | 'site.created'
+  | 'site.renamed'
+  | 'site.deleted'
+  | 'abm_token.created'
+  | 'abm_token.public_key_downloaded'
+  | 'abm_token.key_replaced'
+  | 'abm_token.uploaded'
+  | 'abm_token.renewed'
+  | 'abm_token.moved'
+  | 'abm_token.deleted'
+  | 'abm_token.sync_requested'
+  | 'abm_token.status_changed'
+  | 'abm_token.sync_failing'
+  | 'abm_token.sync_recovered'
+  | 'enrollment_profile.updated'
+  | 'user.created'
+  | 'user.invited'
+  | 'user.updated'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.deleted'
+  | 'user.password_link_created'
+  | 'user.password_set_by_link'
+  | 'user.password_changed'
+  | 'api_key.created'
+  | 'api_key.revoked';
+
+/** Who made a change: a signed-in user, an API key, the command line, or Orchard itself. */
+export interface AuditActor {
+  kind: 'user' | 'api_key' | 'command_line' | 'orchard' | (string & {});
+  userId: string | null;
+  apiKeyId: string | null;
+  /** As it read at the time: an email, 'API key "psa"', 'user@x.com, API key "psa"', 'Orchard'. */
+  label: string;
+  clientAddress: string | null;
+}
+
+/** GET /api/v1/audit-events: one change, newest first. */
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  actor: AuditActor;
+  action: AuditAction | (string & {});
+  /** What was changed, named as it was at the time. */
+  target: { type: 'customer' | 'site' | 'abm_token' | 'user' | 'api_key' | (string & {}); id: string; label: string };
+  /** Null for entries about users and API keys: only admins see those. */
+  customerId: string | null;
+  siteId: string | null;
+  /** What changed (`{field: {from, to}}`), or more about it. */
+  details: Record<string, unknown>;
+}
+
+export interface AuditEventFilters {
+  customerId?: string;
+  actorUserId?: string;
+  action?: AuditAction;
+  /** ISO date-time, inclusive. */
+  from?: string;
+  /** ISO date-time, exclusive. */
+  until?: string;
+}

@@ -1,5 +1,12 @@
 import { AppShell, NavLink, ScrollArea } from '@mantine/core';
-import { IconBook2, IconBrandApple, IconBuildingStore, IconExternalLink, IconSettings } from '@tabler/icons-react';
+import {
+  IconBook2,
+  IconBrandApple,
+  IconBuildingStore,
+  IconExternalLink,
+  IconHistory,
+  IconSettings,
+} from '@tabler/icons-react';
 import { Link, useLocation } from 'react-router-dom';
 import { usePermissions } from '../auth/permissions';
 
@@ -32,6 +39,14 @@ export function MainNav() {
           />
           <NavLink component={Link} to="/apple/devices" label="Devices" active={under('/apple/devices')} />
         </NavLink>
+        {/* Everyone: the server shows each user the entries about its own customers. */}
+        <NavLink
+          component={Link}
+          to="/audit-log"
+          label="Audit log"
+          leftSection={<IconHistory size={18} stroke={1.6} />}
+          active={under('/audit-log')}
+        />
         <NavLink
           label="Settings"
           leftSection={<IconSettings size={18} stroke={1.6} />}

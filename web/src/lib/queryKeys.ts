@@ -1,4 +1,4 @@
-import type { AbmTokenFilters, DeviceFilters, DeviceScope } from '../api';
+import type { AbmTokenFilters, AuditEventFilters, DeviceFilters, DeviceScope } from '../api';
 
 export const queryKeys = {
   customers: ['customers'] as const,
@@ -45,4 +45,17 @@ export const queryKeys = {
   apiKeys: ['api-keys'] as const,
   /** The signed-in user's own sessions. */
   sessions: ['sessions'] as const,
+  auditEvents: ['audit-events'] as const,
+  auditEventList: (filters: AuditEventFilters) =>
+    [
+      'audit-events',
+      'list',
+      {
+        customerId: filters.customerId ?? '',
+        actorUserId: filters.actorUserId ?? '',
+        action: filters.action ?? '',
+        from: filters.from ?? '',
+        until: filters.until ?? '',
+      },
+    ] as const,
 };

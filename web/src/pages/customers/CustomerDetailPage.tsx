@@ -1,5 +1,5 @@
 import { Anchor, Breadcrumbs, Button, EmptyState, Group, Menu, Paper, Skeleton, Stack, Text } from '@mantine/core';
-import { IconBuildingStore, IconChevronDown, IconPencil, IconTrash } from '@tabler/icons-react';
+import { IconBuildingStore, IconChevronDown, IconHistory, IconPencil, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { isApiError, type Customer } from '../../api';
@@ -49,32 +49,42 @@ function CustomerDetail({ customer }: { customer: Customer }) {
         title={customer.name}
         description={<CustomerFacts customer={customer} />}
         actions={
-          canWrite ? (
-            <Menu position="bottom-end" shadow="md" width={200} withinPortal>
-              <Menu.Target>
-                <Button variant="default" rightSection={<IconChevronDown size={16} />}>
-                  Customer actions
-                </Button>
-              </Menu.Target>
-              <Menu.Dropdown>
-                <Menu.Item
-                  leftSection={<IconPencil size={16} />}
-                  onClick={() => setDialog({ kind: 'rename', customer })}
-                >
-                  Rename
-                </Menu.Item>
-                {canAdminister ? (
+          <>
+            <Button
+              component={Link}
+              to={`/audit-log?customerId=${encodeURIComponent(customer.id)}`}
+              variant="default"
+              leftSection={<IconHistory size={16} />}
+            >
+              Audit log
+            </Button>
+            {canWrite ? (
+              <Menu position="bottom-end" shadow="md" width={200} withinPortal>
+                <Menu.Target>
+                  <Button variant="default" rightSection={<IconChevronDown size={16} />}>
+                    Customer actions
+                  </Button>
+                </Menu.Target>
+                <Menu.Dropdown>
                   <Menu.Item
-                    leftSection={<IconTrash size={16} />}
-                    color="red"
-                    onClick={() => setDialog({ kind: 'delete', customer })}
+                    leftSection={<IconPencil size={16} />}
+                    onClick={() => setDialog({ kind: 'rename', customer })}
                   >
-                    Delete
+                    Rename
                   </Menu.Item>
-                ) : null}
-              </Menu.Dropdown>
-            </Menu>
-          ) : null
+                  {canAdminister ? (
+                    <Menu.Item
+                      leftSection={<IconTrash size={16} />}
+                      color="red"
+                      onClick={() => setDialog({ kind: 'delete', customer })}
+                    >
+                      Delete
+                    </Menu.Item>
+                  ) : null}
+                </Menu.Dropdown>
+              </Menu>
+            ) : null}
+          </>
         }
       />
 
