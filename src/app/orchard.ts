@@ -1,5 +1,9 @@
 import type { Config } from '../config/config.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { AccountService } from '../domain/accounts.js';
+import { WebhookDeliverer } from '../domain/webhook-delivery.js';
+import { WebhookService } from '../domain/webhooks.js';
 import { AuditLog, ORCHARD } from '../domain/audit.js';
 import { ApiKeyService } from '../domain/api-keys.js';
 import { UserService } from '../domain/users.js';
@@ -41,6 +45,9 @@ export interface Orchard {
   readonly apiKeys: ApiKeyService;
   /** The audit trail, for reading (changes write their entries themselves). */
   readonly audit: AuditLog;
+  readonly webhooks: WebhookService;
+  /** Sends what the outbox holds; `orchard serve` runs it, tests call runPass(). */
+  readonly deliverer: WebhookDeliverer;
   readonly secrets: SecretStore;
   readonly abmTokens: AbmTokenService;
   readonly devices: DeviceService;
@@ -171,6 +178,17 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     clock,
     options: syncOptions,
   });
+  const deliverer = new WebhookDeliverer({
+    repositories,
+    transactor,
+    secrets,
+    clock,
+    options: {
+      timeoutMs: config.webhookTimeoutMs,
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      userAgent: `Orchard-Webhooks/${ORCHARD_VERSION}`,
+    },
+  });
   return {
     config,
     db,
@@ -189,6 +207,15 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     users: new UserService(repositories.users, repositories.customers, transactor, clock),
     apiKeys: new ApiKeyService(repositories.apiKeys, repositories.users, transactor, clock),
     audit: new AuditLog(repositories.auditEvents, clock, config.auditRetentionMs),
+    webhooks: new WebhookService({
+      repositories,
+      transactor,
+      secrets,
+      clock,
+      requireHttps: config.mode === 'production',
+      onQueued: () => deliverer.workQueued(),
+    }),
+    deliverer,
     secrets,
     abmTokens,
     devices: new DeviceService(repositories.devices, repositories),

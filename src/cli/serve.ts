@@ -5,6 +5,7 @@ import { DEV_ADMIN, loadConfig, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { housekeeping as housekeepingJob } from '../jobs/housekeeping.js';
 import { TokenHealthMonitor } from '../jobs/token-health.js';
+import { WebhookWorker } from '../jobs/webhook-worker.js';
 import { openWhenDatabaseAnswers } from './database.js';
 import { STOP_MESSAGE, superviseProcesses } from './processes.js';
 
@@ -24,7 +25,8 @@ export async function serveCommand(): Promise<void> {
   if (cluster.isPrimary) for (const line of await prepare(config, orchard)) log.info(line);
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
-  const housekeeping = housekeepingJob(orchard.accounts, orchard.audit, log);
+  const housekeeping = housekeepingJob(orchard.accounts, orchard.audit, orchard.deliverer, log);
+  const webhooks = new WebhookWorker(orchard.deliverer, orchard.abmTokens, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -37,6 +39,7 @@ export async function serveCommand(): Promise<void> {
       await app.close();
       await monitor.stop();
       await housekeeping.stop();
+      await webhooks.stop();
       await orchard.close();
     } finally {
       process.exit(0);
@@ -59,6 +62,7 @@ export async function serveCommand(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   monitor.start();
   housekeeping.start();
+  webhooks.start();
   orchard.sync.start(log);
   const where = config.database.engine === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   log.info(

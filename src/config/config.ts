@@ -41,6 +41,8 @@ export interface Config {
   readonly metricsToken?: string;
   /** How long audit trail entries are kept (ORCHARD_AUDIT_RETENTION_DAYS, default 365). */
   readonly auditRetentionMs: number;
+  /** One webhook delivery attempt's limit (ORCHARD_WEBHOOK_TIMEOUT_SECONDS, default 10). */
+  readonly webhookTimeoutMs: number;
   readonly http: HttpTimeouts;
   readonly enrollment: EnrollmentConfig;
 }
@@ -359,6 +361,7 @@ export function loadConfig(env: Env = process.env): Config {
     http: parseHttpTimeouts(env),
     metricsToken,
     auditRetentionMs: parseWhole(env, 'ORCHARD_AUDIT_RETENTION_DAYS', 365, 1, 36500, ' of days') * 24 * 60 * 60 * 1000,
+    webhookTimeoutMs: parseWhole(env, 'ORCHARD_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60, ' of seconds') * 1000,
     enrollment: parseEnrollment(env, parseFlag(env, 'ORCHARD_SANDBOX', mode === 'development')),
   };
 }

@@ -10,6 +10,7 @@ import type { AppleIssue } from '../store/schema.js';
 import type { Repositories, Transactor } from '../store/repositories/index.js';
 import { tokenStatus, type StatusView } from './abm-token-status.js';
 import { ORCHARD, recordAudit, type AuditEntry, type Who } from './audit.js';
+import { emitEvent, EXPIRY_NOTICE_DAYS, type EventType } from './events.js';
 import { isoNow, type Clock } from './clock.js';
 import { DomainError, NotFoundError, ValidationError } from './errors.js';
 import { DEFAULT_SETTINGS, newEnrollmentKey } from './enrollment-profiles.js';
@@ -257,6 +258,10 @@ export class AbmTokenService {
       if (typeof result === 'object') await secrets.deleteAll(result.orphanedSecretIds);
       // Devices right after the token is added (or renewed: a rejected token may have missed some).
       await repos.syncStates.request(id, now.toISOString());
+      if (token.state === 'connected') {
+        const renewed = await repos.abmTokens.findById(id);
+        if (renewed !== undefined) await this.emit(repos, 'abm_token.renewed', renewed);
+      }
       await this.audit(repos, principal, {
         ...aboutToken(token, token.state === 'connected' ? 'abm_token.renewed' : 'abm_token.uploaded', server.name),
         details: {
@@ -403,18 +408,81 @@ export class AbmTokenService {
     });
   }
 
+  /**
+   * `abm_token.expiring` at 30, 14, 7 and 1 days before a token's expiry, and `abm_token.expired`
+   * once it has passed: each once per expiry date (a renewed token starts over), the smallest
+   * threshold crossed only (a token added with 10 days left gets one "expiring", not two).
+   * Returns how many events were written.
+   */
+  async sendExpiryNotices(): Promise<number> {
+    const now = this.deps.clock.now();
+    let sent = 0;
+    for (const id of await this.connectedTokenIds()) {
+      const token = await this.deps.repositories.abmTokens.findById(id);
+      if (token?.state !== 'connected' || token.expiresAt === null) continue;
+      const msLeft = Date.parse(token.expiresAt) - now.getTime();
+      const crossed = msLeft <= 0 ? [...EXPIRY_NOTICE_DAYS, 0] : EXPIRY_NOTICE_DAYS.filter((d) => msLeft <= d * DAY_MS);
+      if (crossed.length === 0) continue;
+      await this.deps.transactor.transaction(async (repos) => {
+        const fresh = await repos.expiryNotices.record(id, expiryKey(token), crossed, now.toISOString());
+        if (fresh.length === 0) return;
+        await this.emit(repos, fresh.includes(0) ? 'abm_token.expired' : 'abm_token.expiring', token, {
+          daysLeft: Math.max(0, Math.ceil(msLeft / DAY_MS)),
+        });
+        sent += 1;
+      });
+    }
+    return sent;
+  }
+
+  private emit(
+    repos: Pick<Repositories, 'outbox'>,
+    type: EventType,
+    token: AbmToken,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { status, detail } = tokenStatus(token, this.deps.clock.now());
+    return emitEvent(repos.outbox, this.deps.clock, {
+      type,
+      customerId: token.customerId,
+      data: {
+        abmTokenId: token.id,
+        customerId: token.customerId,
+        customerName: token.customerName,
+        siteId: token.siteId,
+        siteName: token.siteName,
+        mdmServer: token.state === 'connected' ? token.server.name : null,
+        expiresAt: token.state === 'connected' ? token.expiresAt : null,
+        status,
+        statusDetail: detail,
+        ...extra,
+      },
+    });
+  }
+
   private audit(repos: Pick<Repositories, 'auditEvents'>, who: Who, entry: AuditEntry): Promise<void> {
     return recordAudit(repos.auditEvents, who, entry, this.deps.clock);
   }
 
-  /** Orchard's own decision, recorded when Apple's answer changes what the token's status says. */
+  /**
+   * Orchard's own decision, recorded when Apple's answer changes what the token's status says;
+   * a new problem a person must act on (terms, rejection, expiry) is an event for webhooks too.
+   */
   private async auditIssueChange(
-    repos: Pick<Repositories, 'auditEvents'>,
+    repos: Pick<Repositories, 'auditEvents' | 'outbox' | 'abmTokens' | 'expiryNotices'>,
     token: AbmToken,
     issue: { kind: AppleIssue; detail: string } | null,
   ): Promise<void> {
     const before = token.state === 'connected' ? (token.appleIssue?.kind ?? null) : null;
     if (before === (issue?.kind ?? null)) return;
+    const now = isoNow(this.deps.clock);
+    const after = await repos.abmTokens.findById(token.id);
+    if (after !== undefined && issue !== null && issue.kind !== 'unreachable') {
+      // An expiry is announced once, whether the date passed or Apple said so first.
+      const announce =
+        issue.kind !== 'expired' || (await repos.expiryNotices.record(token.id, expiryKey(after), [0], now)).length > 0;
+      if (announce) await this.emit(repos, `abm_token.${issue.kind}`, after);
+    }
     await this.audit(repos, ORCHARD, {
       ...aboutToken(token, 'abm_token.status_changed'),
       details: {
@@ -528,6 +596,13 @@ export class AbmTokenService {
     if (token === undefined) throw new NotFoundError('ABM token', id);
     return token;
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Which expiry a notice is about: the file's date, or Apple's word when the file gave none. */
+function expiryKey(token: AbmToken): string {
+  return token.state === 'connected' && token.expiresAt !== null ? token.expiresAt : 'apple';
 }
 
 /** An audit entry's subject: the token, under its customer and site. */

@@ -13,6 +13,7 @@ import { fastifyTrustProxy } from './trust-proxy.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { AuditEventSchema, auditRoutes } from './routes/audit-events.js';
+import { DeliverySchema, WebhookSchema, webhookRoutes } from './routes/webhooks.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { customerRoutes } from './routes/customers.js';
@@ -102,6 +103,8 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   app.addSchema(PasswordLinkSchema);
   app.addSchema(SessionInfoSchema);
   app.addSchema(AuditEventSchema);
+  app.addSchema(WebhookSchema);
+  app.addSchema(DeliverySchema);
   // Shared schemas live here, at the root: a plugin calling addSchema gets a schema
   // controller of its own, which falls back to Fastify's default Ajv (removeAdditional,
   // body coercion) instead of the validator compiler set above.
@@ -141,6 +144,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       await api.register(userRoutes, { users: orchard.users, publicBaseUrl: config.publicBaseUrl });
       await api.register(apiKeyRoutes, { apiKeys: orchard.apiKeys });
       await api.register(auditRoutes, { audit: orchard.audit });
+      await api.register(webhookRoutes, { webhooks: orchard.webhooks });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
       await api.register(enrollmentProfileRoutes, { profiles: orchard.enrollmentProfiles });

@@ -18,6 +18,13 @@ export class PeriodicJob {
     this.schedule(Math.floor(Math.random() * Math.min(this.intervalMs, 60_000)));
   }
 
+  /** The next pass now rather than at its time, unless one is running (it will see the work). */
+  runSoon(): void {
+    if (this.timer === undefined || this.running !== undefined) return;
+    clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;

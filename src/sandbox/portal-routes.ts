@@ -138,10 +138,20 @@ export async function portalRoutes(app: FastifyInstance, ctx: SandboxContext, ac
   });
 
   // "Download Token": every download issues new OAuth credentials and supersedes the last.
+  // `?expiresInDays=N` (1–365, the sandbox's own) issues a token that expires sooner than
+  // Apple's year, so that expiry reminders can be seen end to end.
   app.get('/api/mdm-servers/:id/token', async (request, reply) => {
     const found = server(request);
     const now = ctx.clock.nowMs();
-    const credentials = makeCredentials(ctx.organization.organization.orgId, now);
+    const days = (request.query as { expiresInDays?: string }).expiresInDays;
+    if (days !== undefined && !/^(?:[1-9]\d?|[12]\d\d|3[0-5]\d|36[0-5])$/.test(days)) {
+      throw bad('EXPIRES_IN_DAYS_INVALID', 'expiresInDays must be a whole number of days from 1 to 365.');
+    }
+    const credentials = makeCredentials(
+      ctx.organization.organization.orgId,
+      now,
+      days === undefined ? undefined : Number(days),
+    );
     const file = issueServerTokenFile(credentials, found.certificatePem);
     ctx.servers.issueToken(found.id, credentials, ctx.organization.organization.adminId, now);
     const filename = tokenFileName(found.name, now);

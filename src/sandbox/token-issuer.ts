@@ -93,11 +93,13 @@ export function readRecipientCertificate(text: string): RecipientCertificate {
 
 /**
  * Fresh credentials in Apple's shapes: `CK_` + 96 hex, `CS_`/`AS_` + 40 hex, and
- * `AT_O<org digits>O<40 hex>O<issue time in ms>`; valid for one year, to the second.
+ * `AT_O<org digits>O<40 hex>O<issue time in ms>`; valid for one year, to the second, as Apple
+ * issues them, or for `validForDays` (the sandbox's own option, so expiry reminders can be seen).
  */
-export function makeCredentials(orgDigits: string, issuedAtMs: number): OAuthCredentials {
+export function makeCredentials(orgDigits: string, issuedAtMs: number, validForDays?: number): OAuthCredentials {
   const expiry = new Date(Math.floor(issuedAtMs / 1000) * 1000);
-  expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
+  if (validForDays === undefined) expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
+  else expiry.setTime(expiry.getTime() + validForDays * 24 * 60 * 60 * 1000);
   return {
     consumerKey: `CK_${randomBytes(48).toString('hex')}`,
     consumerSecret: `CS_${randomBytes(20).toString('hex')}`,

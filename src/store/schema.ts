@@ -96,6 +96,72 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of customer ids; null: every customer (and events of none). */
+  customer_ids: string | null;
+  /** The signing secret (`whsec_…`), sealed in `secrets`. */
+  secret_id: string;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookEventTypesTable {
+  webhook_id: string;
+  event_type: string;
+}
+
+export interface OutboxEventsTable {
+  id: string;
+  type: string;
+  occurred_at: string;
+  customer_id: string | null;
+  /** JSON: the event's `data`. */
+  data: string;
+  dispatched_at: string | null;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact body sent on every attempt, so retries are byte-identical. */
+  payload: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: string;
+  give_up_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempted_at: string;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface AbmTokenExpiryNoticesTable {
+  token_id: string;
+  expires_at: string;
+  days_before: number;
+  sent_at: string;
+}
+
 export type PasswordLinkPurpose = 'invite' | 'reset';
 
 /** One-time links to choose a password: only the hash of the link's token is kept. */
@@ -365,6 +431,12 @@ export interface Database {
   sessions: SessionsTable;
   password_links: PasswordLinksTable;
   audit_events: AuditEventsTable;
+  webhooks: WebhooksTable;
+  webhook_event_types: WebhookEventTypesTable;
+  outbox_events: OutboxEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  abm_token_expiry_notices: AbmTokenExpiryNoticesTable;
   login_throttle: LoginThrottleTable;
   secrets: SecretsTable;
   abm_tokens: AbmTokensTable;

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fetchAllDevices, recoverFromCursorError, syncDevices, type Device } from '../apple/dep/index.js';
+import { emitEvents } from '../domain/events.js';
 import { isoNow } from '../domain/clock.js';
 import type { SyncPhase } from '../store/schema.js';
 import type { SyncDepClient } from './dep.js';
@@ -123,6 +124,16 @@ export class DevicePuller {
       );
       const token = ours ? await repos.abmTokens.findById(lease.tokenId) : undefined;
       if (token === undefined) throw new LeaseLostError(lease.tokenId);
+      // Only when a webhook listens (a first sync of 100,000 devices would otherwise queue
+      // 100,000 events for nobody): which of the page's devices the token did not hold, read
+      // in the page's transaction just before its write.
+      const announce = await repos.outbox.anyoneWants('device.added');
+      const known = announce
+        ? await repos.deviceWrites.heldSerials(
+            token.id,
+            devices.map((d) => d.serialNumber),
+          )
+        : undefined;
       const written = await repos.deviceWrites.applyPage(
         {
           tokenId: token.id,
@@ -137,6 +148,29 @@ export class DevicePuller {
       // The end of a full fetch: whatever of this token's it did not return has left ABM
       // (a refetch after an expired cursor never saw those `deleted` events).
       if (page.reconcileRun !== null) await repos.deviceWrites.markUnseenRemoved(token.id, page.reconcileRun, now);
+      if (known !== undefined) {
+        const added = new Map(
+          devices.filter((d) => d.opType !== 'deleted' && !known.has(d.serialNumber)).map((d) => [d.serialNumber, d]),
+        );
+        await emitEvents(
+          repos.outbox,
+          this.deps.clock,
+          [...added.values()].map((device) => ({
+            type: 'device.added' as const,
+            customerId: token.customerId,
+            data: {
+              serialNumber: device.serialNumber,
+              model: device.model ?? null,
+              description: device.description ?? null,
+              abmTokenId: token.id,
+              customerId: token.customerId,
+              customerName: token.customerName,
+              siteId: token.siteId,
+              siteName: token.siteName,
+            },
+          })),
+        );
+      }
       return written.waiting;
     });
   }

@@ -40,6 +40,8 @@ interface Place {
   apiKey(): Promise<string>;
   /** A session for the route to end: the caller's own (own) or another user's (other). */
   session(): Promise<{ id: string; cookie: string }>;
+  /** A webhook (admins' alone: it has no customer). */
+  webhook(): Promise<string>;
 }
 
 interface Request {
@@ -278,6 +280,29 @@ const ROUTES: Record<string, Route> = {
     guard: 'customer',
     request: (p) => json('GET', `/audit-events?customerId=${p.customer}`),
   },
+  'GET /api/v1/webhooks': { guard: 'admin', request: () => json('GET', '/webhooks') },
+  'POST /api/v1/webhooks': {
+    guard: 'admin',
+    request: () => json('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['device.added'] }),
+  },
+  'GET /api/v1/webhooks/{id}': { guard: 'admin', request: async (p) => json('GET', `/webhooks/${await p.webhook()}`) },
+  'PATCH /api/v1/webhooks/{id}': {
+    guard: 'admin',
+    request: async (p) => json('PATCH', `/webhooks/${await p.webhook()}`, { description: 'changed' }),
+  },
+  'DELETE /api/v1/webhooks/{id}': {
+    guard: 'admin',
+    consumes: true,
+    request: async (p) => json('DELETE', `/webhooks/${await p.webhook()}`),
+  },
+  'POST /api/v1/webhooks/{id}/test': {
+    guard: 'admin',
+    request: async (p) => json('POST', `/webhooks/${await p.webhook()}/test`),
+  },
+  'GET /api/v1/webhooks/{id}/deliveries': {
+    guard: 'admin',
+    request: async (p) => json('GET', `/webhooks/${await p.webhook()}/deliveries`),
+  },
   'GET /api/v1/system': { guard: 'account', untargeted: true, request: () => json('GET', '/system') },
 };
 
@@ -347,6 +372,13 @@ for (const { engine, skip } of await engines()) {
         apiKey: once(async () => {
           const res = await t.api('POST', '/api/v1/api-keys', { name: `k${i}`, userId: holder.id });
           return res.json().apiKey.id as string;
+        }),
+        webhook: once(async () => {
+          const res = await t.api('POST', '/api/v1/webhooks', {
+            url: `http://127.0.0.1:9/h${i}`,
+            events: ['device.added'],
+          });
+          return res.json().webhook.id as string;
         }),
         session: once(async () => {
           const login = await t.app.inject({

@@ -10,6 +10,7 @@ import * as deviceStatusStatistics from './0008-device-status-statistics.js';
 import * as dropStatusIndexes from './0009-drop-status-indexes.js';
 import * as accounts from './0010-accounts.js';
 import * as auditEvents from './0011-audit-events.js';
+import * as webhooks from './0012-webhooks.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0009-drop-status-indexes': dropStatusIndexes,
   '0010-accounts': accounts,
   '0011-audit-events': auditEvents,
+  '0012-webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

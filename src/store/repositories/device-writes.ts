@@ -54,6 +54,11 @@ export type AssignOutcome =
 export interface DeviceWriteRepository {
   /** Applies one page from Apple under the rules above. */
   applyPage(target: PageTarget, devices: readonly Device[]): Promise<PageWritten>;
+  /**
+   * Which of these serials the token already holds as current devices (read before a page, for
+   * `device.added`: a device new to Orchard, moved in from another token, or back in ABM).
+   */
+  heldSerials(tokenId: string, serials: readonly string[]): Promise<Set<string>>;
   /** After a full fetch: the token's current devices that fetch did not return are gone from ABM. */
   markUnseenRemoved(tokenId: string, fetchRun: string, now: string): Promise<number>;
   /**
@@ -272,6 +277,18 @@ export class KyselyDeviceWriteRepository implements DeviceWriteRepository {
     return this.postgres
       ? sql<SqlBool>`devices.serial_number = any(cast(${[...serials]} as text[]))`
       : sql<SqlBool>`devices.serial_number in (select value from json_each(${JSON.stringify(serials)}))`;
+  }
+
+  async heldSerials(tokenId: string, serials: readonly string[]): Promise<Set<string>> {
+    if (serials.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('devices')
+      .select('serial_number')
+      .where(this.serialIn(serials))
+      .where('abm_token_id', '=', tokenId)
+      .where('removed_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.serial_number));
   }
 
   async markUnseenRemoved(tokenId: string, fetchRun: string, now: string): Promise<number> {

@@ -4,6 +4,9 @@ import type { Database } from '../schema.js';
 import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.js';
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
 import { KyselyAuditEventRepository, type AuditEventRepository } from './audit-events.js';
+import { KyselyExpiryNoticeRepository, type ExpiryNoticeRepository } from './expiry-notices.js';
+import { KyselyOutboxRepository, type OutboxRepository } from './outbox.js';
+import { KyselyWebhookRepository, type WebhookRepository } from './webhooks.js';
 import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
 import { KyselyDeviceWriteRepository, type DeviceWriteRepository } from './device-writes.js';
 import { KyselyDeviceRepository, type DeviceRepository } from './devices.js';
@@ -33,6 +36,9 @@ export interface Repositories {
   readonly sessions: SessionRepository;
   readonly passwordLinks: PasswordLinkRepository;
   readonly auditEvents: AuditEventRepository;
+  readonly outbox: OutboxRepository;
+  readonly expiryNotices: ExpiryNoticeRepository;
+  readonly webhooks: WebhookRepository;
   readonly loginThrottle: LoginThrottleRepository;
   readonly secrets: SecretRepository;
   readonly abmTokens: AbmTokenRepository;
@@ -57,6 +63,9 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     sessions: new KyselySessionRepository(db),
     passwordLinks: new KyselyPasswordLinkRepository(db),
     auditEvents: new KyselyAuditEventRepository(db),
+    outbox: new KyselyOutboxRepository(db),
+    expiryNotices: new KyselyExpiryNoticeRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
     loginThrottle: new KyselyLoginThrottleRepository(db),
     secrets: new KyselySecretRepository(db),
     abmTokens: new KyselyAbmTokenRepository(db),
