@@ -47,7 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('data', 'text', (c) => c.notNull())
     .addColumn('dispatched_at', 'text')
     .execute();
-  await db.schema.createIndex('outbox_events_pending_idx').on('outbox_events').columns(['dispatched_at', 'id']).execute();
+  await db.schema
+    .createIndex('outbox_events_pending_idx')
+    .on('outbox_events')
+    .columns(['dispatched_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('webhook_deliveries')
