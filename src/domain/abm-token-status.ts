@@ -1,7 +1,16 @@
 import type { AbmToken } from '../store/repositories/abm-tokens.js';
 
-export type AbmTokenStatus =
-  'awaiting_token' | 'active' | 'expiring_soon' | 'expired' | 'terms_not_accepted' | 'rejected' | 'unreachable';
+/** Every status a token can show: the one list the type, the API schema and the metrics derive from. */
+export const ABM_TOKEN_STATUSES = [
+  'awaiting_token',
+  'active',
+  'expiring_soon',
+  'expired',
+  'terms_not_accepted',
+  'rejected',
+  'unreachable',
+] as const;
+export type AbmTokenStatus = (typeof ABM_TOKEN_STATUSES)[number];
 
 export const EXPIRING_SOON_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;

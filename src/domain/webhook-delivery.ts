@@ -37,6 +37,7 @@ export interface PassResult {
  */
 export class WebhookDeliverer {
   private wake: (() => void) | undefined;
+  private attempted: ((outcome: 'delivered' | 'failed' | 'given_up') => void) | undefined;
 
   constructor(
     private readonly deps: {
@@ -55,6 +56,18 @@ export class WebhookDeliverer {
 
   workQueued(): void {
     this.wake?.();
+  }
+
+  /** Told of every attempt this process records (the metrics). */
+  onAttempt(listener: (outcome: 'delivered' | 'failed' | 'given_up') => void): void {
+    this.attempted = listener;
+  }
+
+  /** Deliveries waiting to be sent, and events not yet fanned out to them. */
+  async backlog(): Promise<{ deliveries: number; events: number }> {
+    const repos = this.deps.repositories;
+    const [deliveries, events] = await Promise.all([repos.webhooks.backlog(), repos.outbox.undispatched()]);
+    return { deliveries, events };
   }
 
   /** Outbox events fanned out over a week ago: their deliveries keep their own copy. */
@@ -158,9 +171,9 @@ export class WebhookDeliverer {
     const finished = clock.now();
     const ok = error === null;
     const givingUp = !ok && (delivery.eventType === 'webhook.test' || finished.toISOString() >= delivery.giveUpAt);
-    await this.deps.transactor.transaction(async (tx) => {
+    const written = await this.deps.transactor.transaction(async (tx) => {
       // Not written: the lease ran out meanwhile and another instance owns the delivery now.
-      const written = await tx.webhooks.recordAttempt(
+      const recorded = await tx.webhooks.recordAttempt(
         delivery.id,
         options.owner,
         {
@@ -180,7 +193,7 @@ export class WebhookDeliverer {
         },
       );
       // A receiver that failed every attempt for a day is switched off, and the trail says so.
-      if (written && givingUp && delivery.eventType !== 'webhook.test' && hook.disabledAt === null) {
+      if (recorded && givingUp && delivery.eventType !== 'webhook.test' && hook.disabledAt === null) {
         const reason = `Orchard gave up after a day of failed deliveries (last: ${error}). Fix the receiver, then enable the webhook again.`;
         await tx.webhooks.update(
           hook.id,
@@ -198,7 +211,9 @@ export class WebhookDeliverer {
           clock,
         );
       }
+      return recorded;
     });
+    if (written) this.attempted?.(ok ? 'delivered' : givingUp ? 'given_up' : 'failed');
   }
 }
 

@@ -8,6 +8,7 @@ import type { Orchard } from '../app/orchard.js';
 import { registerAuth } from './auth.js';
 import { childLoggerFactory, redactPaths, registerRequestLog } from './logging.js';
 import { metricsAccess, registerMetrics } from './metrics.js';
+import { registerOrchardMetrics } from './orchard-metrics.js';
 import { errorHandler } from './problem.js';
 import { fastifyTrustProxy } from './trust-proxy.js';
 import { refuseControlCharacters, validatorCompiler } from './validation.js';
@@ -130,7 +131,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerMetrics(app, metricsAccess(config.mode, config.metricsToken));
+  registerOrchardMetrics(registerMetrics(app, metricsAccess(config.mode, config.metricsToken)), orchard);
   await app.register(healthRoutes, { db: orchard.db });
   await app.register(fastifyCookie);
 

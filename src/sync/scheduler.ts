@@ -44,6 +44,7 @@ export class SyncScheduler {
   #polling: Promise<void> | undefined;
   #again = false;
   #log: SyncLog | undefined;
+  #runEnded: ((outcome: RunResult['outcome'], seconds: number) => void) | undefined;
   /** While polling fails (the database is down): since when, and when it was last logged. */
   #pollFailure: { since: number; loggedAt: number } | undefined;
 
@@ -139,7 +140,13 @@ export class SyncScheduler {
     return renewedOnSchedule(lease.until, now, this.deps.options.leaseMs);
   }
 
+  /** Told of every run that ends in this process, with its outcome and length (the metrics). */
+  onRunEnded(listener: (outcome: RunResult['outcome'], seconds: number) => void): void {
+    this.#runEnded = listener;
+  }
+
   private launch(tokenId: string): void {
+    const started = performance.now();
     const lease = new HeldLease(tokenId, this.owner, this.deps.states, this.deps.clock, this.deps.options.leaseMs);
     lease.startHeartbeat((error) => this.#log?.warn({ err: error, abmTokenId: tokenId }, 'sync lease renewal failed'));
     const done = this.deps.runner
@@ -151,6 +158,7 @@ export class SyncScheduler {
       })
       .then((result) => {
         this.report(tokenId, result);
+        this.#runEnded?.(result.outcome, (performance.now() - started) / 1000);
         return result;
       })
       .finally(() => {

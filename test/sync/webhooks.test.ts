@@ -217,3 +217,49 @@ for (const { engine, skip } of await engines()) {
     });
   });
 }
+
+for (const { engine, skip } of await engines()) {
+  describe(`metrics to alert on, on ${engine}`, { skip }, () => {
+    let h: SyncHarness;
+    before(async () => {
+      h = await startSyncOrchard(engine);
+    });
+    after(() => h.close());
+
+    test('each token’s expiry, status and last good sync; sync durations; webhook backlog and attempts', async () => {
+      const acme = await customerWithSites(h, 'Acme Corp', ['Main Office']);
+      const { tokenId, serverId } = await connectToken(h, acme.customerId, acme.siteIds[0] ?? '', 'Acme MDM');
+      json(await h.portal('POST', '/devices', { count: 2, mdmServerId: serverId }), 201);
+      await h.orchard.sync.runUntilIdle();
+      const closed = await receiver(() => 503);
+      json(await h.api('POST', '/api/v1/webhooks', { url: closed.url, events: ['device.added'] }), 201);
+      json(await h.portal('POST', '/devices', { count: 1, mdmServerId: serverId }), 201);
+      json(await h.api('POST', `/api/v1/abm-tokens/${tokenId}/sync`), 202);
+      await h.orchard.sync.runUntilIdle();
+      await h.orchard.deliverer.runPass();
+      await closed.close();
+
+      const text = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const token = json(await h.api('GET', `/api/v1/abm-tokens/${tokenId}`));
+      const labels = `token_id="${tokenId}",customer="Acme Corp",site="Main Office",mdm_server="Acme MDM"`;
+      const value = (name: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(name));
+        assert.ok(line, `${name} in /metrics`);
+        return Number(line.split(' ').at(-1));
+      };
+      assert.equal(
+        value(`orchard_abm_token_expiry_timestamp_seconds{${labels}}`),
+        Date.parse(token['expiresAt'] as string) / 1000,
+      );
+      assert.equal(value(`orchard_abm_token_status{${labels},status="active"}`), 1);
+      assert.equal(value(`orchard_abm_token_status{${labels},status="expired"}`), 0);
+      assert.equal(
+        value(`orchard_abm_token_last_sync_success_timestamp_seconds{${labels}}`),
+        Date.parse(token['lastSyncAt'] as string) / 1000,
+      );
+      assert.equal(value('orchard_sync_duration_seconds_count{outcome="synced"}'), 2);
+      assert.equal(value('orchard_webhook_delivery_attempts_total{outcome="failed"}'), 1);
+      assert.equal(value('orchard_webhook_backlog{kind="deliveries"}'), 1, 'waiting for its retry');
+    });
+  });
+}

@@ -12,6 +12,8 @@ export interface OutboxRepository {
    */
   claimUndispatched(limit: number): Promise<OutboxEvent[]>;
   markDispatched(ids: readonly string[], now: string): Promise<void>;
+  /** Events not yet fanned out, for the backlog gauge. */
+  undispatched(): Promise<number>;
   /** Dispatched events older than `before` (their deliveries keep their own copy). */
   deleteDispatchedBefore(before: string): Promise<number>;
 }
@@ -67,6 +69,15 @@ export class KyselyOutboxRepository implements OutboxRepository {
   async markDispatched(ids: readonly string[], now: string): Promise<void> {
     if (ids.length === 0) return;
     await this.db.updateTable('outbox_events').set({ dispatched_at: now }).where('id', 'in', ids).execute();
+  }
+
+  async undispatched(): Promise<number> {
+    const row = await this.db
+      .selectFrom('outbox_events')
+      .select((e) => e.fn.countAll<number | string>().as('n'))
+      .where('dispatched_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async deleteDispatchedBefore(before: string): Promise<number> {
