@@ -19,6 +19,8 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { SetPasswordPage } from './pages/SetPasswordPage';
 import { ApiKeysPage } from './pages/settings/apiKeys/ApiKeysPage';
 import { UsersPage } from './pages/settings/users/UsersPage';
+import { WebhookDetailPage } from './pages/settings/webhooks/WebhookDetailPage';
+import { WebhooksPage } from './pages/settings/webhooks/WebhooksPage';
 import { theme } from './theme';
 
 export function App() {
@@ -61,6 +63,8 @@ function AppRoutes() {
           <Route path="/settings" element={<Navigate to="/settings/api-keys" replace />} />
           <Route path="/settings/users" element={<UsersPage />} />
           <Route path="/settings/api-keys" element={<ApiKeysPage />} />
+          <Route path="/settings/webhooks" element={<WebhooksPage />} />
+          <Route path="/settings/webhooks/:id" element={<WebhookDetailPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>

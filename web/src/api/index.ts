@@ -10,3 +10,4 @@ export * as systemApi from './system';
 export * as usersApi from './users';
 export * as apiKeysApi from './apiKeys';
 export * as auditEventsApi from './auditEvents';
+export * as webhooksApi from './webhooks';

@@ -354,7 +354,11 @@ export type AuditAction =
   | 'user.password_set_by_link'
   | 'user.password_changed'
   | 'api_key.created'
-  | 'api_key.revoked';
+  | 'api_key.revoked'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
+  | 'webhook.disabled';
 
 /** Who made a change: a signed-in user, an API key, the command line, or Orchard itself. */
 export interface AuditActor {
@@ -373,8 +377,12 @@ export interface AuditEvent {
   actor: AuditActor;
   action: AuditAction | (string & {});
   /** What was changed, named as it was at the time. */
-  target: { type: 'customer' | 'site' | 'abm_token' | 'user' | 'api_key' | (string & {}); id: string; label: string };
-  /** Null for entries about users and API keys: only admins see those. */
+  target: {
+    type: 'customer' | 'site' | 'abm_token' | 'user' | 'api_key' | 'webhook' | (string & {});
+    id: string;
+    label: string;
+  };
+  /** Null for entries about users, API keys and webhooks: only admins see those. */
   customerId: string | null;
   siteId: string | null;
   /** What changed (`{field: {from, to}}`), or more about it. */
@@ -389,4 +397,54 @@ export interface AuditEventFilters {
   from?: string;
   /** ISO date-time, exclusive. */
   until?: string;
+}
+
+/**
+ * A receiver Orchard sends events to (admins only). `events` are event types
+ * (pages/settings/webhooks/webhookEvents.ts names those this app knows).
+ */
+export interface Webhook {
+  id: string;
+  url: string;
+  /** Empty when none was given. */
+  description: string;
+  events: string[];
+  /** Null: events of every customer. */
+  customerIds: string[] | null;
+  /** Set: nothing new is sent (an admin disabled it, or Orchard did after a day of failures). */
+  disabledAt: string | null;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** pending: not sent yet, or failed and to be tried again; failed: given up. */
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** One try at sending a delivery: the receiver's HTTP status, or why there was none. */
+export interface WebhookDeliveryAttempt {
+  attemptedAt: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** GET /api/v1/webhooks/{id}/deliveries: one event sent (or to be sent) to one webhook, newest first. */
+export interface WebhookDelivery {
+  /** The webhook-id header of every attempt: the receiver recognises a repeat by it. */
+  id: string;
+  eventId: string;
+  eventType: string;
+  state: WebhookDeliveryState | (string & {});
+  attempts: number;
+  /** While pending: when it is tried (again). */
+  nextAttemptAt: string;
+  /** Failing until then, it is given up (and the webhook disabled). */
+  giveUpAt: string;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** Every attempt, oldest first. */
+  attemptLog: WebhookDeliveryAttempt[];
 }

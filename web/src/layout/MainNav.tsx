@@ -57,6 +57,9 @@ export function MainNav() {
             <NavLink component={Link} to="/settings/users" label="Users" active={under('/settings/users')} />
           ) : null}
           <NavLink component={Link} to="/settings/api-keys" label="API keys" active={under('/settings/api-keys')} />
+          {canAdminister ? (
+            <NavLink component={Link} to="/settings/webhooks" label="Webhooks" active={under('/settings/webhooks')} />
+          ) : null}
         </NavLink>
       </AppShell.Section>
       <AppShell.Section pt="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>

@@ -18,6 +18,14 @@ export function formatDateTime(value: string): string {
   return date ? dateTimeFormat.format(date) : value;
 }
 
+const dateTimeSecondsFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** "Mar 4, 2026, 10:15:42 AM": for things seconds apart (a webhook's delivery attempts). */
+export function formatDateTimeSeconds(value: string): string {
+  const date = parse(value);
+  return date ? dateTimeSecondsFormat.format(date) : value;
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }

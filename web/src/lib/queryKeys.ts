@@ -45,6 +45,11 @@ export const queryKeys = {
   apiKeys: ['api-keys'] as const,
   /** The signed-in user's own sessions. */
   sessions: ['sessions'] as const,
+  webhooks: ['webhooks'] as const,
+  webhookList: ['webhooks', 'list'] as const,
+  webhook: (id: string) => ['webhooks', 'detail', id] as const,
+  /** Under the webhook's key: refreshing the webhook refreshes its deliveries too. */
+  webhookDeliveries: (id: string) => ['webhooks', 'detail', id, 'deliveries'] as const,
   auditEvents: ['audit-events'] as const,
   auditEventList: (filters: AuditEventFilters) =>
     [

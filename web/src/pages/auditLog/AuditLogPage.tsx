@@ -21,7 +21,7 @@ import { AuditLogTable } from './AuditLogTable';
  */
 export function AuditLogPage() {
   const { user: me } = useAuth();
-  // Entries about users and API keys have no customer: only admins (read-only ones too) see them.
+  // Entries about users, API keys and webhooks have no customer: only admins (read-only ones too) see them.
   const admin = me?.role === 'admin';
   const { canAdminister } = usePermissions();
   const [params, setParams] = useSearchParams();
@@ -107,7 +107,7 @@ export function AuditLogPage() {
         title="Nothing recorded yet"
         description={
           admin
-            ? 'Changes to customers, sites, ABM tokens, users and API keys appear here as they are made.'
+            ? 'Changes to customers, sites, ABM tokens, users, API keys and webhooks appear here as they are made.'
             : 'Changes to your customers, their sites and ABM tokens appear here as they are made.'
         }
       />

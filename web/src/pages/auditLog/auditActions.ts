@@ -31,6 +31,10 @@ export const AUDIT_ACTION: Record<AuditAction, string> = {
   'user.password_changed': 'Changed password',
   'api_key.created': 'Created API key',
   'api_key.revoked': 'Revoked API key',
+  'webhook.created': 'Added webhook',
+  'webhook.updated': 'Changed webhook',
+  'webhook.deleted': 'Deleted webhook',
+  'webhook.disabled': 'Webhook disabled',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION) as AuditAction[];
@@ -46,7 +50,7 @@ export function auditActionLabel(action: string): string {
 
 interface ActionGroup {
   group: string;
-  /** Entries about users and API keys belong to no customer: only admins see them. */
+  /** Entries about users, API keys and webhooks belong to no customer: only admins see them. */
   adminsOnly: boolean;
   prefixes: readonly string[];
 }
@@ -56,6 +60,7 @@ const GROUPS: readonly ActionGroup[] = [
   { group: 'ABM tokens', adminsOnly: false, prefixes: ['abm_token.', 'enrollment_profile.'] },
   { group: 'Users', adminsOnly: true, prefixes: ['user.'] },
   { group: 'API keys', adminsOnly: true, prefixes: ['api_key.'] },
+  { group: 'Webhooks', adminsOnly: true, prefixes: ['webhook.'] },
 ];
 
 /** The action filter's choices, grouped; non-admins are not offered what they never see. */

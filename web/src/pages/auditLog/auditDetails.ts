@@ -2,6 +2,7 @@ import type { AuditEvent } from '../../api';
 import { roleLabel } from '../../auth/roles';
 import { formatDateTime } from '../../lib/format';
 import { tokenStatusInfo } from '../autoEnrollment/tokenStatus';
+import { eventTypeLabel } from '../settings/webhooks/webhookEvents';
 
 /** One line of an entry's details: "name: Main Office → Head Office". */
 export interface DetailLine {
@@ -30,6 +31,8 @@ const KEY_LABELS: Record<string, string> = {
   supportEmailAddress: 'support email',
   minimumIosVersion: 'minimum iOS version',
   minimumMacosVersion: 'minimum macOS version',
+  url: 'URL',
+  disabledAt: 'disabled',
 };
 
 /** Facts the line says better elsewhere: a move's former ids (its customer and site names are there too). */
@@ -83,7 +86,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function show(key: string, value: unknown, context: DetailContext): string {
-  if (value === null || value === undefined) return 'none';
+  if (value === null || value === undefined) {
+    switch (key) {
+      // A webhook's: it gets the events of every customer.
+      case 'customerIds':
+        return 'all customers';
+      case 'disabledAt':
+        return 'no';
+    }
+    return 'none';
+  }
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none';
     return value.map((item) => show(key, item, context)).join(', ');
@@ -105,7 +117,10 @@ function show(key: string, value: unknown, context: DetailContext): string {
         return tokenStatusInfo(value).label;
       case 'link':
         return value === 'invite' ? 'invitation' : value;
+      case 'events':
+        return eventTypeLabel(value);
     }
+    if (value === '') return 'none';
     return ISO_DATE_TIME.test(value) ? formatDateTime(value) : value;
   }
   return String(value);
