@@ -9,6 +9,7 @@ import {
   type AbmTokenService,
   type AbmTokenView,
 } from '../../domain/abm-tokens.js';
+import { ABM_TOKEN_STATUSES } from '../../domain/abm-token-status.js';
 import { DEFAULT_PAGE_SIZE } from '../../store/paging.js';
 import { CURRENT_STATES } from '../../store/repositories/devices.js';
 import { requirePrincipal } from '../auth.js';
@@ -16,15 +17,7 @@ import { multipartLimits, readMultipartFile } from '../multipart.js';
 import { errorHandler } from '../problem.js';
 import { IdParams, PageQuery, errors, nullable, pageOf, stringEnum } from '../schemas.js';
 
-const StatusSchema = stringEnum([
-  'awaiting_token',
-  'active',
-  'expiring_soon',
-  'expired',
-  'terms_not_accepted',
-  'rejected',
-  'unreachable',
-]);
+const StatusSchema = stringEnum(ABM_TOKEN_STATUSES);
 
 export const AbmTokenSchema = Type.Object(
   {
