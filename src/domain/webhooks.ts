@@ -99,7 +99,9 @@ export class WebhookService {
     const changes = {
       ...(patch.url === undefined ? {} : { url: this.checkUrl(patch.url) }),
       ...(patch.events === undefined ? {} : { events: patch.events }),
-      ...(patch.customerIds === undefined ? {} : { customerIds: await this.checkCustomers(patch.customerIds) }),
+      ...(patch.customerIds === undefined
+        ? {}
+        : { customerIds: await this.checkCustomers(patch.customerIds, before.customerIds ?? []) }),
       ...(patch.description === undefined ? {} : { description: checkDescription(patch.description) }),
       ...(patch.enabled === undefined
         ? {}
@@ -111,12 +113,15 @@ export class WebhookService {
       if (!(await repos.webhooks.update(id, changes, now))) throw new NotFoundError('webhook', id);
       const after = await repos.webhooks.findById(id);
       const changed: Record<string, unknown> = {};
-      for (const field of ['url', 'events', 'customerIds', 'description', 'disabledAt'] as const) {
+      for (const field of ['url', 'events', 'customerIds', 'description'] as const) {
         if (after !== undefined && JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
           changed[field] = { from: before[field], to: after[field] };
         }
       }
       if (Object.keys(changed).length > 0) await this.audit(repos, principal, 'webhook.updated', before, changed);
+      if (after !== undefined && (before.disabledAt === null) !== (after.disabledAt === null)) {
+        await this.audit(repos, principal, after.disabledAt === null ? 'webhook.enabled' : 'webhook.disabled', before);
+      }
     });
     return view(await this.found(id));
   }
@@ -150,10 +155,9 @@ export class WebhookService {
         giveUpAt: now.toISOString(),
       },
     ]);
-    this.deps.onQueued?.();
-    const page = await this.deps.repositories.webhooks.listDeliveries(hook.id, { limit: 1 });
-    const queued = page.items.find((d) => d.id === deliveryId);
+    const queued = await this.deps.repositories.webhooks.findDelivery(deliveryId);
     if (queued === undefined) throw new NotFoundError('delivery', deliveryId);
+    this.deps.onQueued?.();
     return queued;
   }
 
@@ -170,7 +174,7 @@ export class WebhookService {
   private audit(
     repos: Pick<Repositories, 'auditEvents'>,
     who: Who,
-    action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted',
+    action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted' | 'webhook.disabled' | 'webhook.enabled',
     hook: Pick<Webhook, 'id' | 'url'>,
     details?: Record<string, unknown>,
   ): Promise<void> {
@@ -220,11 +224,15 @@ export class WebhookService {
     return url.toString();
   }
 
-  private async checkCustomers(ids: readonly string[] | null): Promise<string[] | null> {
+  /** `kept`: ids the webhook already has, accepted even if their customer was deleted since. */
+  private async checkCustomers(ids: readonly string[] | null, kept: readonly string[] = []): Promise<string[] | null> {
     if (ids === null) return null;
     const unique = [...new Set(ids)];
+    if (unique.length === 0) {
+      throw new ValidationError('Choose at least one customer, or null for events of every customer.', 'customerIds');
+    }
     for (const id of unique) {
-      if ((await this.deps.repositories.customers.findById(id)) === undefined) {
+      if (!kept.includes(id) && (await this.deps.repositories.customers.findById(id)) === undefined) {
         throw new ValidationError(`There is no customer with the id ${id}.`, 'customerIds');
       }
     }

@@ -77,6 +77,7 @@ export interface WebhookRepository {
     attempt: DeliveryAttempt & { readonly attemptId: string },
     next: { readonly state: DeliveryState; readonly nextAttemptAt: string; readonly finishedAt: string | null },
   ): Promise<boolean>;
+  findDelivery(id: string): Promise<(Delivery & { attemptLog: DeliveryAttempt[] }) | undefined>;
   listDeliveries(webhookId: string, page: PageRequest): Promise<Page<Delivery & { attemptLog: DeliveryAttempt[] }>>;
   /** Pending deliveries, for the backlog gauge. */
   backlog(): Promise<number>;
@@ -273,6 +274,26 @@ export class KyselyWebhookRepository implements WebhookRepository {
       (row) => ({ ...toDelivery(row), attemptLog: byDelivery.get(row.id) ?? [] }),
       (row) => [row.created_at, row.id],
     );
+  }
+
+  async findDelivery(id: string): Promise<(Delivery & { attemptLog: DeliveryAttempt[] }) | undefined> {
+    const row = await this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    const attempts = await this.db
+      .selectFrom('webhook_delivery_attempts')
+      .selectAll()
+      .where('delivery_id', '=', id)
+      .orderBy('attempted_at')
+      .execute();
+    return {
+      ...toDelivery(row),
+      attemptLog: attempts.map((a) => ({
+        attemptedAt: a.attempted_at,
+        status: a.status,
+        error: a.error,
+        durationMs: a.duration_ms,
+      })),
+    };
   }
 
   async backlog(): Promise<number> {

@@ -358,7 +358,8 @@ export type AuditAction =
   | 'webhook.created'
   | 'webhook.updated'
   | 'webhook.deleted'
-  | 'webhook.disabled';
+  | 'webhook.disabled'
+  | 'webhook.enabled';
 
 /** Who made a change: a signed-in user, an API key, the command line, or Orchard itself. */
 export interface AuditActor {

@@ -35,6 +35,7 @@ export const AUDIT_ACTION: Record<AuditAction, string> = {
   'webhook.updated': 'Changed webhook',
   'webhook.deleted': 'Deleted webhook',
   'webhook.disabled': 'Webhook disabled',
+  'webhook.enabled': 'Webhook enabled',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION) as AuditAction[];
