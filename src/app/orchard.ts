@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { AccountService } from '../domain/accounts.js';
 import { WebhookDeliverer } from '../domain/webhook-delivery.js';
 import { WebhookService } from '../domain/webhooks.js';
+import { NO_MAILER, smtpMailer, type Mailer } from '../domain/mailer.js';
+import { EmailDigests, NotificationService } from '../domain/notifications.js';
 import { AuditLog, ORCHARD } from '../domain/audit.js';
 import { ApiKeyService } from '../domain/api-keys.js';
 import { UserService } from '../domain/users.js';
@@ -46,6 +48,9 @@ export interface Orchard {
   /** The audit trail, for reading (changes write their entries themselves). */
   readonly audit: AuditLog;
   readonly webhooks: WebhookService;
+  readonly notifications: NotificationService;
+  /** Mails pending reminders as digests; `orchard serve` runs it, tests call sendDue(). */
+  readonly emailDigests: EmailDigests;
   /** Sends what the outbox holds; `orchard serve` runs it, tests call runPass(). */
   readonly deliverer: WebhookDeliverer;
   readonly secrets: SecretStore;
@@ -71,6 +76,8 @@ export interface OrchardOptions {
   readonly db?: OpenOptions;
   /** Apply migrations on open (serve does; a CLI command reading data does too). */
   readonly migrate?: boolean;
+  /** Replaces the SMTP mailer of ORCHARD_SMTP_URL. */
+  readonly mailer?: Mailer;
   /** Replaces the real Apple call, for tests of what Orchard does with Apple's answers. */
   readonly apple?: AppleAccountGateway;
   /** Replaces the DEP client the sync uses (tests: fakes, or the real one without sleeps). */
@@ -178,6 +185,9 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     clock,
     options: syncOptions,
   });
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const mailer =
+    options.mailer ?? (config.email === null ? NO_MAILER : smtpMailer(config.email.smtpUrl, config.email.from));
   const deliverer = new WebhookDeliverer({
     repositories,
     transactor,
@@ -185,7 +195,7 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
     clock,
     options: {
       timeoutMs: config.webhookTimeoutMs,
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner,
       userAgent: `Orchard-Webhooks/${ORCHARD_VERSION}`,
     },
   });
@@ -216,6 +226,15 @@ export async function openOrchard(config: Config, options: OrchardOptions = {}):
       onQueued: () => deliverer.workQueued(),
     }),
     deliverer,
+    notifications: new NotificationService({ repositories, mailer, clock, publicBaseUrl: config.publicBaseUrl }),
+    emailDigests: new EmailDigests({
+      repositories,
+      mailer,
+      clock,
+      digestMs: config.email?.digestMs ?? 0,
+      owner,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
     secrets,
     abmTokens,
     devices: new DeviceService(repositories.devices, repositories),

@@ -26,7 +26,7 @@ export async function serveCommand(): Promise<void> {
 
   const monitor = new TokenHealthMonitor(orchard.abmTokens, { intervalMs: config.tokenCheckIntervalMs, log });
   const housekeeping = housekeepingJob(orchard.accounts, orchard.audit, orchard.deliverer, log);
-  const webhooks = new WebhookWorker(orchard.deliverer, orchard.abmTokens, log);
+  const webhooks = new WebhookWorker(orchard.deliverer, orchard.abmTokens, orchard.emailDigests, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {

@@ -43,6 +43,8 @@ export interface Config {
   readonly auditRetentionMs: number;
   /** One webhook delivery attempt's limit (ORCHARD_WEBHOOK_TIMEOUT_SECONDS, default 10). */
   readonly webhookTimeoutMs: number;
+  /** Email reminders; null without ORCHARD_SMTP_URL. */
+  readonly email: EmailConfig | null;
   readonly http: HttpTimeouts;
   readonly enrollment: EnrollmentConfig;
 }
@@ -61,6 +63,15 @@ export interface EnrollmentConfig {
   readonly profileSigning: { readonly certificateFile: string; readonly keyFile: string } | null;
   /** How long a served profile's SCEP challenge can be used (ORCHARD_SCEP_CHALLENGE_MINUTES, default 30). */
   readonly challengeTtlMs: number;
+}
+
+export interface EmailConfig {
+  /** ORCHARD_SMTP_URL: `smtp://user:pass@host:587` or `smtps://…:465`. Holds a password: never logged. */
+  readonly smtpUrl: string;
+  /** ORCHARD_SMTP_FROM, default `Orchard <orchard@<public host>>`. */
+  readonly from: string;
+  /** A recipient's reminders wait this long for company, then go as one digest (ORCHARD_EMAIL_DIGEST_MINUTES, default 15). */
+  readonly digestMs: number;
 }
 
 /** The sandbox's push topic: shaped like Apple's, owned by no one. */
@@ -362,7 +373,28 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken,
     auditRetentionMs: parseWhole(env, 'ORCHARD_AUDIT_RETENTION_DAYS', 365, 1, 36500, ' of days') * 24 * 60 * 60 * 1000,
     webhookTimeoutMs: parseWhole(env, 'ORCHARD_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60, ' of seconds') * 1000,
+    email: parseEmail(env, publicUrl),
     enrollment: parseEnrollment(env, parseFlag(env, 'ORCHARD_SANDBOX', mode === 'development')),
+  };
+}
+
+function parseEmail(env: Env, publicUrl: URL): EmailConfig | null {
+  const smtpUrl = read(env, 'ORCHARD_SMTP_URL');
+  if (smtpUrl === undefined) return null;
+  let protocol: string;
+  try {
+    protocol = new URL(smtpUrl).protocol;
+  } catch {
+    // Not the value: it holds a password.
+    throw new ConfigError('ORCHARD_SMTP_URL', 'must be a URL like smtp://user:password@mail.example.com:587');
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new ConfigError('ORCHARD_SMTP_URL', `must start with smtp:// or smtps:// (got ${protocol}//)`);
+  }
+  return {
+    smtpUrl,
+    from: read(env, 'ORCHARD_SMTP_FROM') ?? `Orchard <orchard@${publicUrl.hostname}>`,
+    digestMs: parseWhole(env, 'ORCHARD_EMAIL_DIGEST_MINUTES', 15, 0, 1440, ' of minutes') * 60_000,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Delivery } from '../store/repositories/webhooks.js';
 import { ORCHARD, recordAudit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { SecretStore } from './secrets.js';
+import { emailLineOf } from './notifications.js';
 import { webhookHeaders } from './webhook-signature.js';
 import { DELIVERY_RETRY_WINDOW_MS, wantsCustomer, webhookPayload } from './webhooks.js';
 
@@ -27,7 +28,8 @@ export interface PassResult {
 }
 
 /**
- * Moves events from the outbox to the webhooks that want them, and sends what is due.
+ * Moves events from the outbox to the webhooks that want them (and token reminders to the
+ * email recipients, for EmailDigests to mail), and sends what is due.
  *
  * Fan-out claims outbox rows in the transaction that writes their deliveries, so each event
  * becomes one delivery per webhook whichever instance takes it. Sending leases a delivery
@@ -102,6 +104,21 @@ export class WebhookDeliverer {
           subscribers.set(event.type, hooks);
         }
         const payload = webhookPayload(event.type, event.occurredAt, event.data);
+        // Reminders people get by mail ride the same fan-out: one line per recipient.
+        const line = emailLineOf(event);
+        if (line !== undefined) {
+          const addresses = await repos.notifications.addressesFor(event.customerId);
+          await repos.notifications.insertLines(
+            addresses.map((recipient) => ({
+              id: randomUUID(),
+              recipient,
+              eventId: event.id,
+              eventType: event.type,
+              ...line,
+              now: now.toISOString(),
+            })),
+          );
+        }
         await repos.webhooks.insertDeliveries(
           hooks
             .filter((hook) => wantsCustomer(hook, event.customerId))

@@ -15,6 +15,7 @@ import { refuseControlCharacters, validatorCompiler } from './validation.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { AuditEventSchema, auditRoutes } from './routes/audit-events.js';
 import { DeliverySchema, WebhookSchema, webhookRoutes } from './routes/webhooks.js';
+import { RecipientSchema, notificationRoutes } from './routes/notifications.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { customerRoutes } from './routes/customers.js';
@@ -106,6 +107,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
   app.addSchema(AuditEventSchema);
   app.addSchema(WebhookSchema);
   app.addSchema(DeliverySchema);
+  app.addSchema(RecipientSchema);
   // Shared schemas live here, at the root: a plugin calling addSchema gets a schema
   // controller of its own, which falls back to Fastify's default Ajv (removeAdditional,
   // body coercion) instead of the validator compiler set above.
@@ -146,6 +148,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
       await api.register(apiKeyRoutes, { apiKeys: orchard.apiKeys });
       await api.register(auditRoutes, { audit: orchard.audit });
       await api.register(webhookRoutes, { webhooks: orchard.webhooks });
+      await api.register(notificationRoutes, { notifications: orchard.notifications });
       await api.register(customerRoutes, { customers: orchard.customers });
       await api.register(abmTokenRoutes, { abmTokens: orchard.abmTokens });
       await api.register(enrollmentProfileRoutes, { profiles: orchard.enrollmentProfiles });

@@ -162,6 +162,33 @@ export interface AbmTokenExpiryNoticesTable {
   sent_at: string;
 }
 
+export interface NotificationRecipientsTable {
+  id: string;
+  /** null: MSP-wide, mailed about every customer's tokens. */
+  customer_id: string | null;
+  email: string;
+  email_key: string;
+  created_at: string;
+}
+
+export interface EmailNotificationsTable {
+  id: string;
+  recipient: string;
+  event_id: string;
+  event_type: string;
+  /** One line: which token and what happened. */
+  headline: string;
+  /** What to do: the token's status detail, word for word. */
+  detail: string;
+  created_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+  failed_at: string | null;
+}
+
 export type PasswordLinkPurpose = 'invite' | 'reset';
 
 /** One-time links to choose a password: only the hash of the link's token is kept. */
@@ -437,6 +464,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   abm_token_expiry_notices: AbmTokenExpiryNoticesTable;
+  notification_recipients: NotificationRecipientsTable;
+  email_notifications: EmailNotificationsTable;
   login_throttle: LoginThrottleTable;
   secrets: SecretsTable;
   abm_tokens: AbmTokensTable;

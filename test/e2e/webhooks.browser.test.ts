@@ -61,7 +61,7 @@ describe(
       });
       await t.app.listen({ host: '127.0.0.1', port });
       // What `orchard serve` runs for webhooks: fan-out and sending, every second or at once when a test is queued.
-      worker = new WebhookWorker(t.orchard.deliverer, t.orchard.abmTokens, t.app.log);
+      worker = new WebhookWorker(t.orchard.deliverer, t.orchard.abmTokens, t.orchard.emailDigests, t.app.log);
       worker.start();
 
       browser = await launchChromium();

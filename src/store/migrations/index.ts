@@ -11,6 +11,7 @@ import * as dropStatusIndexes from './0009-drop-status-indexes.js';
 import * as accounts from './0010-accounts.js';
 import * as auditEvents from './0011-audit-events.js';
 import * as webhooks from './0012-webhooks.js';
+import * as email from './0013-email.js';
 
 /**
  * Migrations are imported statically rather than read from a folder: the same list works
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010-accounts': accounts,
   '0011-audit-events': auditEvents,
   '0012-webhooks': webhooks,
+  '0013-email': email,
 };
 
 export const migrationProvider: MigrationProvider = {

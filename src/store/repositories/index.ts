@@ -5,6 +5,7 @@ import { KyselyAbmTokenRepository, type AbmTokenRepository } from './abm-tokens.
 import { KyselyApiKeyRepository, type ApiKeyRepository } from './api-keys.js';
 import { KyselyAuditEventRepository, type AuditEventRepository } from './audit-events.js';
 import { KyselyExpiryNoticeRepository, type ExpiryNoticeRepository } from './expiry-notices.js';
+import { KyselyNotificationRepository, type NotificationRepository } from './notifications.js';
 import { KyselyOutboxRepository, type OutboxRepository } from './outbox.js';
 import { KyselyWebhookRepository, type WebhookRepository } from './webhooks.js';
 import { KyselyCustomerRepository, type CustomerRepository } from './customers.js';
@@ -37,6 +38,7 @@ export interface Repositories {
   readonly passwordLinks: PasswordLinkRepository;
   readonly auditEvents: AuditEventRepository;
   readonly outbox: OutboxRepository;
+  readonly notifications: NotificationRepository;
   readonly expiryNotices: ExpiryNoticeRepository;
   readonly webhooks: WebhookRepository;
   readonly loginThrottle: LoginThrottleRepository;
@@ -64,6 +66,7 @@ export function repositoriesOf(db: Kysely<Database>): Repositories {
     passwordLinks: new KyselyPasswordLinkRepository(db),
     auditEvents: new KyselyAuditEventRepository(db),
     outbox: new KyselyOutboxRepository(db),
+    notifications: new KyselyNotificationRepository(db),
     expiryNotices: new KyselyExpiryNoticeRepository(db),
     webhooks: new KyselyWebhookRepository(db),
     loginThrottle: new KyselyLoginThrottleRepository(db),
