@@ -161,6 +161,7 @@ export async function buildApp(orchard: Orchard, options: AppOptions = {}): Prom
             ? `${config.publicBaseUrl}/sandbox/abm`
             : 'https://business.apple.com',
           version: ORCHARD_VERSION,
+          email: { configured: config.email !== null, from: config.email?.from ?? null },
         },
       });
     },

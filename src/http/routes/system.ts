@@ -9,6 +9,8 @@ export interface SystemInfo {
   readonly mode: Config['mode'];
   readonly appleBusinessManagerUrl: string;
   readonly version: string;
+  /** Email reminders: whether ORCHARD_SMTP_URL is set, and the From address (never the URL). */
+  readonly email: { readonly configured: boolean; readonly from: string | null };
 }
 
 export const systemRoutes: FastifyPluginAsyncTypebox<{ info: SystemInfo }> = async (app, { info }) => {
@@ -25,6 +27,10 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ info: SystemInfo }> = asy
             mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
             appleBusinessManagerUrl: Type.String(),
             version: Type.String(),
+            email: Type.Object({
+              configured: Type.Boolean({ description: 'ORCHARD_SMTP_URL is set' }),
+              from: Type.Union([Type.String(), Type.Null()]),
+            }),
           }),
           ...errors(),
         },
