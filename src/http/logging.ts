@@ -22,6 +22,12 @@ export const redactPaths = [
   '*.secret',
   'privateKey',
   '*.privateKey',
+  'currentPassword',
+  '*.currentPassword',
+  'newPassword',
+  '*.newPassword',
+  'smtpUrl',
+  '*.smtpUrl',
 ];
 
 /** Longer client ids are cut: the field is for matching a client's log to ours, not for storage. */

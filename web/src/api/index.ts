@@ -11,3 +11,4 @@ export * as usersApi from './users';
 export * as apiKeysApi from './apiKeys';
 export * as auditEventsApi from './auditEvents';
 export * as webhooksApi from './webhooks';
+export * as emailRecipientsApi from './emailRecipients';

@@ -107,6 +107,17 @@ export interface SystemInfo {
   /** Where technicians sign in to Apple Business Manager (the sandbox ABM page in sandbox mode). */
   appleBusinessManagerUrl: string;
   version: string;
+  /** Email reminders: configured when the server has ORCHARD_SMTP_URL; `from` is the From address it mails as. */
+  email: { configured: boolean; from: string | null };
+}
+
+/** Who is mailed token reminders (expiring, expired, terms, rejected), as one digest a few minutes after the first. */
+export interface EmailRecipient {
+  id: string;
+  /** Null: MSP-wide (admins only), mailed about every customer. */
+  customerId: string | null;
+  email: string;
+  createdAt: string;
 }
 
 export type AbmTokenStatus =

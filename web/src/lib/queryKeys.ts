@@ -50,6 +50,9 @@ export const queryKeys = {
   webhook: (id: string) => ['webhooks', 'detail', id] as const,
   /** Under the webhook's key: refreshing the webhook refreshes its deliveries too. */
   webhookDeliveries: (id: string) => ['webhooks', 'detail', id, 'deliveries'] as const,
+  emailRecipients: ['email-recipients'] as const,
+  /** Null: every recipient the user may see (an admin's list holds the MSP-wide ones too). */
+  emailRecipientList: (customerId: string | null) => ['email-recipients', 'list', { customerId: customerId ?? '' }] as const,
   auditEvents: ['audit-events'] as const,
   auditEventList: (filters: AuditEventFilters) =>
     [

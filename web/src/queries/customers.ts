@@ -61,7 +61,12 @@ export function useDeleteCustomer() {
     onSuccess: (_result, customer) => {
       queryClient.removeQueries({ queryKey: queryKeys.customer(customer.id) });
       queryClient.removeQueries({ queryKey: queryKeys.siteList(customer.id) });
-      return queryClient.invalidateQueries({ queryKey: queryKeys.customerLists });
+      // Its email recipients go with it.
+      queryClient.removeQueries({ queryKey: queryKeys.emailRecipientList(customer.id) });
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.customerLists }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.emailRecipients }),
+      ]);
     },
   });
 }
