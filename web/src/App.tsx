@@ -18,6 +18,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SetPasswordPage } from './pages/SetPasswordPage';
 import { ApiKeysPage } from './pages/settings/apiKeys/ApiKeysPage';
+import { EmailPage } from './pages/settings/email/EmailPage';
 import { UsersPage } from './pages/settings/users/UsersPage';
 import { WebhookDetailPage } from './pages/settings/webhooks/WebhookDetailPage';
 import { WebhooksPage } from './pages/settings/webhooks/WebhooksPage';
@@ -65,6 +66,7 @@ function AppRoutes() {
           <Route path="/settings/api-keys" element={<ApiKeysPage />} />
           <Route path="/settings/webhooks" element={<WebhooksPage />} />
           <Route path="/settings/webhooks/:id" element={<WebhookDetailPage />} />
+          <Route path="/settings/email" element={<EmailPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -60,6 +60,9 @@ export function MainNav() {
           {canAdminister ? (
             <NavLink component={Link} to="/settings/webhooks" label="Webhooks" active={under('/settings/webhooks')} />
           ) : null}
+          {canAdminister ? (
+            <NavLink component={Link} to="/settings/email" label="Email reminders" active={under('/settings/email')} />
+          ) : null}
         </NavLink>
       </AppShell.Section>
       <AppShell.Section pt="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>

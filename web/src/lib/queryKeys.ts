@@ -52,7 +52,8 @@ export const queryKeys = {
   webhookDeliveries: (id: string) => ['webhooks', 'detail', id, 'deliveries'] as const,
   emailRecipients: ['email-recipients'] as const,
   /** Null: every recipient the user may see (an admin's list holds the MSP-wide ones too). */
-  emailRecipientList: (customerId: string | null) => ['email-recipients', 'list', { customerId: customerId ?? '' }] as const,
+  emailRecipientList: (customerId: string | null) =>
+    ['email-recipients', 'list', { customerId: customerId ?? '' }] as const,
   auditEvents: ['audit-events'] as const,
   auditEventList: (filters: AuditEventFilters) =>
     [

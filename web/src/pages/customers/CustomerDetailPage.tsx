@@ -12,6 +12,7 @@ import { useDeviceSummary } from '../../queries/devices';
 import { EnrollmentCounts } from '../devices/EnrollmentCounts';
 import { CustomerDialogs, type CustomerDialog } from './CustomerDialogs';
 import { DevicesSection } from './DevicesSection';
+import { EmailRemindersSection } from './EmailRemindersSection';
 import { SitesSection } from './SitesSection';
 
 export function CustomerDetailPage() {
@@ -91,6 +92,8 @@ function CustomerDetail({ customer }: { customer: Customer }) {
       <SitesSection customer={customer} />
 
       <DevicesSection customer={customer} />
+
+      <EmailRemindersSection customer={customer} />
 
       <CustomerDialogs
         dialog={dialog}
