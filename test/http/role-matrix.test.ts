@@ -29,8 +29,10 @@ type Target = 'own' | 'other';
 interface Place {
   readonly customer: string;
   readonly site: string;
-  readonly token: string;
-  readonly serial: string;
+  /** An ABM token awaiting its file (made on first use: its key pair takes tens of milliseconds). */
+  token(): Promise<string>;
+  /** A device of that token. */
+  serial(): Promise<string>;
   // Made when a route first asks (a sign-in hashes a password; most routes need none of these).
   /** An invited user nobody signs in as, for the user routes to change and delete. */
   user(): Promise<string>;
@@ -218,50 +220,53 @@ const ROUTES: Record<string, Route> = {
     guard: 'customer',
     request: (p) => json('POST', '/abm-tokens', { customerId: p.customer, siteId: p.site }),
   },
-  'GET /api/v1/abm-tokens/{id}': { guard: 'customer', request: (p) => json('GET', `/abm-tokens/${p.token}`) },
+  'GET /api/v1/abm-tokens/{id}': {
+    guard: 'customer',
+    request: async (p) => json('GET', `/abm-tokens/${await p.token()}`),
+  },
   'PATCH /api/v1/abm-tokens/{id}': {
     guard: 'customer',
-    request: (p) => json('PATCH', `/abm-tokens/${p.token}`, { customerId: p.customer, siteId: p.site }),
+    request: async (p) => json('PATCH', `/abm-tokens/${await p.token()}`, { customerId: p.customer, siteId: p.site }),
   },
   'DELETE /api/v1/abm-tokens/{id}': {
     consumes: true,
     guard: 'customer',
-    request: (p) => json('DELETE', `/abm-tokens/${p.token}`),
+    request: async (p) => json('DELETE', `/abm-tokens/${await p.token()}`),
   },
   'GET /api/v1/abm-tokens/{id}/public-key': {
     guard: 'customer',
-    request: (p) => json('GET', `/abm-tokens/${p.token}/public-key`),
+    request: async (p) => json('GET', `/abm-tokens/${await p.token()}/public-key`),
   },
   'POST /api/v1/abm-tokens/{id}/public-key': {
     consumes: true,
     guard: 'customer',
-    request: (p) => json('POST', `/abm-tokens/${p.token}/public-key`),
+    request: async (p) => json('POST', `/abm-tokens/${await p.token()}/public-key`),
   },
   'POST /api/v1/abm-tokens/{id}/sync': {
     guard: 'customer',
-    request: (p) => json('POST', `/abm-tokens/${p.token}/sync`),
+    request: async (p) => json('POST', `/abm-tokens/${await p.token()}/sync`),
   },
   'PUT /api/v1/abm-tokens/{id}/token': {
     consumes: true,
     guard: 'customer',
     request: async (p, t) => {
-      const publicKey = (await t.api('GET', `/api/v1/abm-tokens/${p.token}/public-key`)).body;
+      const publicKey = (await t.api('GET', `/api/v1/abm-tokens/${await p.token()}/public-key`)).body;
       return {
-        ...json('PUT', `/abm-tokens/${p.token}/token`, await tokenFileFor(publicKey, tokenJson().json)),
+        ...json('PUT', `/abm-tokens/${await p.token()}/token`, await tokenFileFor(publicKey, tokenJson().json)),
         headers: { 'content-type': 'application/octet-stream' },
       };
     },
   },
   'GET /api/v1/abm-tokens/{id}/enrollment-profile': {
     guard: 'customer',
-    request: (p) => json('GET', `/abm-tokens/${p.token}/enrollment-profile`),
+    request: async (p) => json('GET', `/abm-tokens/${await p.token()}/enrollment-profile`),
   },
   'PUT /api/v1/abm-tokens/{id}/enrollment-profile': {
     guard: 'customer',
     request: async (p, t) => {
-      const profile = (await t.api('GET', `/api/v1/abm-tokens/${p.token}/enrollment-profile`)).json();
+      const profile = (await t.api('GET', `/api/v1/abm-tokens/${await p.token()}/enrollment-profile`)).json();
       const { url: _url, profileUuid: _uuid, definedAt: _at, lastError: _error, ...editable } = profile;
-      return json('PUT', `/abm-tokens/${p.token}/enrollment-profile`, { ...editable, department: 'Matrix' });
+      return json('PUT', `/abm-tokens/${await p.token()}/enrollment-profile`, { ...editable, department: 'Matrix' });
     },
   },
   'GET /api/v1/devices': { guard: 'customer', request: (p) => json('GET', `/devices?customerId=${p.customer}`) },
@@ -269,14 +274,17 @@ const ROUTES: Record<string, Route> = {
     guard: 'customer',
     request: (p) => json('GET', `/devices/summary?customerId=${p.customer}`),
   },
-  'GET /api/v1/devices/{serialNumber}': { guard: 'customer', request: (p) => json('GET', `/devices/${p.serial}`) },
+  'GET /api/v1/devices/{serialNumber}': {
+    guard: 'customer',
+    request: async (p) => json('GET', `/devices/${await p.serial()}`),
+  },
   'GET /api/v1/devices/{serialNumber}/commands': {
     guard: 'customer',
-    request: (p) => json('GET', `/devices/${p.serial}/commands`),
+    request: async (p) => json('GET', `/devices/${await p.serial()}/commands`),
   },
   'GET /api/v1/devices/{serialNumber}/enrollment-events': {
     guard: 'customer',
-    request: (p) => json('GET', `/devices/${p.serial}/enrollment-events`),
+    request: async (p) => json('GET', `/devices/${await p.serial()}/enrollment-events`),
   },
   'GET /api/v1/audit-events': {
     guard: 'customer',
@@ -368,15 +376,18 @@ for (const { engine, skip } of await engines()) {
       const i = ++n;
       const customer = (await t.api('POST', '/api/v1/customers', { name: `Customer ${i}` })).json().id as string;
       const site = (await t.api('POST', `/api/v1/customers/${customer}/sites`, { name: 'HQ' })).json().id as string;
-      const token = (await t.api('POST', '/api/v1/abm-tokens', { customerId: customer, siteId: site })).json()
-        .id as string;
-      const serial = `MATRIX${String(i).padStart(6, '0')}`;
-      await storeDevices(
-        repositoriesOf(t.orchard.db.kysely),
-        { tokenId: token, customerId: customer, siteId: site },
-        [appleDevice(serial)],
-        new Date().toISOString(),
-      );
+      const withDevice = once(async () => {
+        const token = (await t.api('POST', '/api/v1/abm-tokens', { customerId: customer, siteId: site })).json()
+          .id as string;
+        const serial = `MATRIX${String(i).padStart(6, '0')}`;
+        await storeDevices(
+          repositoriesOf(t.orchard.db.kysely),
+          { tokenId: token, customerId: customer, siteId: site },
+          [appleDevice(serial)],
+          new Date().toISOString(),
+        );
+        return { token, serial };
+      });
       const holder = target === 'own' ? users[caller] : users.someone_else;
       const invited = once(async () => {
         const res = await t.api('POST', '/api/v1/users', { email: `throwaway-${i}@example.com`, role: 'technician' });
@@ -386,8 +397,8 @@ for (const { engine, skip } of await engines()) {
       return {
         customer,
         site,
-        token,
-        serial,
+        token: async () => (await withDevice()).token,
+        serial: async () => (await withDevice()).serial,
         user: async () => (await invited()).id,
         linkToken: async () => (await invited()).linkToken,
         apiKey: once(async () => {
