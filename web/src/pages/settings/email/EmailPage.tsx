@@ -1,9 +1,9 @@
+import { AdminsOnly } from '../../../components/AdminsOnly';
 import {
   Alert,
   Anchor,
   Button,
   Code,
-  EmptyState,
   Group,
   Paper,
   Skeleton,
@@ -13,7 +13,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { IconAlertCircle, IconLock, IconMailCheck, IconMailOff, IconSend } from '@tabler/icons-react';
+import { IconAlertCircle, IconMailCheck, IconMailOff, IconSend } from '@tabler/icons-react';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage, type EmailRecipient } from '../../../api';
@@ -32,7 +32,14 @@ import { RecipientsTable } from './RecipientsTable';
 /** Settings › Email reminders: admins see whether Orchard can mail, test it, and choose the MSP-wide recipients. */
 export function EmailPage() {
   const { canAdminister } = usePermissions();
-  return canAdminister ? <EmailReminders /> : <AdminsOnly />;
+  return canAdminister ? (
+    <EmailReminders />
+  ) : (
+    <AdminsOnly
+      title="Only admins manage email reminders"
+      description="Technicians add reminder recipients for their customers on each customer’s page."
+    />
+  );
 }
 
 function EmailReminders() {
@@ -266,26 +273,5 @@ function CustomerRecipients({ recipients, loading }: { recipients: EmailRecipien
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
-  );
-}
-
-/** What a technician or read-only user sees at /settings/email. */
-function AdminsOnly() {
-  return (
-    <Paper withBorder radius="md" maw={1100}>
-      <EmptyState
-        py={56}
-        icon={<IconLock size={28} stroke={1.5} />}
-        withIndicatorBackground
-        title="Only admins manage email reminders"
-        description="Technicians add reminder recipients for their customers on each customer’s page."
-      >
-        <EmptyState.Actions>
-          <Button component={Link} to="/customers" variant="default">
-            Go to customers
-          </Button>
-        </EmptyState.Actions>
-      </EmptyState>
-    </Paper>
   );
 }

@@ -1,7 +1,7 @@
-import { Button, EmptyState, Paper, Stack } from '@mantine/core';
-import { IconLock, IconUserPlus } from '@tabler/icons-react';
+import { AdminsOnly } from '../../../components/AdminsOnly';
+import { Button, Paper, Stack } from '@mantine/core';
+import { IconUserPlus } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import { Link } from 'react-router-dom';
 import type { UserAccount } from '../../../api';
 import { usePermissions } from '../../../auth/permissions';
 import { useAuth } from '../../../auth/useAuth';
@@ -16,7 +16,11 @@ import { UsersTable, type UserAction } from './UsersTable';
 /** Settings › Users: admins add, change, disable and delete the people who sign in to Orchard. */
 export function UsersPage() {
   const { canAdminister } = usePermissions();
-  return canAdminister ? <Users /> : <AdminsOnly />;
+  return canAdminister ? (
+    <Users />
+  ) : (
+    <AdminsOnly title="Only admins manage users" description="Ask an Orchard admin to add, change or disable users." />
+  );
 }
 
 function Users() {
@@ -98,25 +102,5 @@ function Users() {
         }}
       />
     </Stack>
-  );
-}
-
-function AdminsOnly() {
-  return (
-    <Paper withBorder radius="md" maw={1100}>
-      <EmptyState
-        py={56}
-        icon={<IconLock size={28} stroke={1.5} />}
-        withIndicatorBackground
-        title="Only admins manage users"
-        description="Ask an Orchard admin to add, change or disable users."
-      >
-        <EmptyState.Actions>
-          <Button component={Link} to="/customers" variant="default">
-            Go to customers
-          </Button>
-        </EmptyState.Actions>
-      </EmptyState>
-    </Paper>
   );
 }

@@ -25,12 +25,19 @@ import { DeliveriesTable } from './DeliveriesTable';
 import { WebhookActionsMenu, useWebhookActions } from './WebhookActions';
 import { EventBadges, WebhookCustomers, WebhookStatusBadge, disabledText } from './WebhookBadges';
 import { WebhookDialogs, type WebhookDialog } from './WebhookDialogs';
-import { AdminsOnly } from './WebhooksPage';
+import { AdminsOnly } from '../../../components/AdminsOnly';
 
 /** Settings › Webhooks › one webhook: what it gets, and its deliveries with every attempt. */
 export function WebhookDetailPage() {
   const { canAdminister } = usePermissions();
-  return canAdminister ? <WebhookDetailLoader /> : <AdminsOnly />;
+  return canAdminister ? (
+    <WebhookDetailLoader />
+  ) : (
+    <AdminsOnly
+      title="Only admins manage webhooks"
+      description="Ask an Orchard admin to add or change the webhooks Orchard sends events to."
+    />
+  );
 }
 
 function WebhookDetailLoader() {

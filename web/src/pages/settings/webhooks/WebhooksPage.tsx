@@ -1,7 +1,8 @@
+import { AdminsOnly } from '../../../components/AdminsOnly';
 import { Anchor, Button, EmptyState, Paper, Stack } from '@mantine/core';
-import { IconLock, IconPlus, IconWebhook } from '@tabler/icons-react';
+import { IconPlus, IconWebhook } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { useNavigate } from 'react-router-dom';
 import type { Webhook } from '../../../api';
 import { usePermissions } from '../../../auth/permissions';
 import { PageHeader } from '../../../components/PageHeader';
@@ -15,7 +16,14 @@ import { WebhooksTable } from './WebhooksTable';
 /** Settings › Webhooks: admins choose where Orchard sends events (token expiry, new devices) and for which customers. */
 export function WebhooksPage() {
   const { canAdminister } = usePermissions();
-  return canAdminister ? <Webhooks /> : <AdminsOnly />;
+  return canAdminister ? (
+    <Webhooks />
+  ) : (
+    <AdminsOnly
+      title="Only admins manage webhooks"
+      description="Ask an Orchard admin to add or change the webhooks Orchard sends events to."
+    />
+  );
 }
 
 function Webhooks() {
@@ -94,26 +102,5 @@ function Webhooks() {
       </Paper>
       <WebhookDialogs dialog={dialog} onChange={setDialog} />
     </Stack>
-  );
-}
-
-/** What a technician or read-only user sees at a webhook's address. */
-export function AdminsOnly() {
-  return (
-    <Paper withBorder radius="md" maw={1100}>
-      <EmptyState
-        py={56}
-        icon={<IconLock size={28} stroke={1.5} />}
-        withIndicatorBackground
-        title="Only admins manage webhooks"
-        description="Ask an Orchard admin to add or change the webhooks Orchard sends events to."
-      >
-        <EmptyState.Actions>
-          <Button component={Link} to="/customers" variant="default">
-            Go to customers
-          </Button>
-        </EmptyState.Actions>
-      </EmptyState>
-    </Paper>
   );
 }
